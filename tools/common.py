@@ -1,0 +1,98 @@
+"""Pieces every tool module shares: lookups, paging, and normalising names, emails and phones."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aitickets.errors import InvalidInput, NotFound
+from persistence.models import Base
+
+M = TypeVar("M", bound=Base)
+
+MAX_QUANTITY = 50  # tickets in one order: beyond this it is a data-entry slip, not a sale
+
+
+class In(BaseModel):
+    """Base for tool inputs: unknown fields are errors, so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(In):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not a valid email address ({exc})") from None
+
+
+def _phone(value: str) -> str:
+    return normalise_phone(value)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give a time zone (for example 2026-12-01T20:00:00-05:00 or …Z)")
+    return value
+
+
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+Id = Annotated[int, Field(ge=1, le=2**53)]
+
+
+def normalise_phone(value: str, region: str = "US") -> str:
+    """Any way people write a number ("(555) 010-0104", "+1 555 010 0104") → E.164."""
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{value!r} is not a phone number") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(f"{value!r} is not a possible phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def name_key(name: str) -> str:
+    """Lower-case, accents folded, spaces collapsed: what names are compared and searched by."""
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(folded.lower().split())
+
+
+def like_escape(text: str) -> str:
+    """Make `%` and `_` in user text literal inside a LIKE pattern (used with escape="\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def get_or_404(session: AsyncSession, model: type[M], ident: int, what: str) -> M:
+    row = await session.get(model, ident)
+    if row is None:
+        raise NotFound(f"No {what} with id {ident}.", id=ident)
+    return row
+
+
+def require_changes(args: BaseModel, *, target: str) -> dict[str, Any]:
+    """The fields an update call set, less `target` (the id field naming the row to change);
+    an update that sets nothing is a mistake worth saying."""
+    changes = args.model_dump(exclude_unset=True, exclude={target})
+    if not changes:
+        raise InvalidInput("Nothing to change: give at least one field to update.")
+    return changes

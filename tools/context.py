@@ -1,0 +1,65 @@
+"""What a tool receives besides its arguments: the unit of work, who is asking, and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aitickets.errors import Forbidden
+from aitickets.settings import Settings
+from persistence.models import DomainEvent
+
+from .registry import ROLE_RANK, Role
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: an API key's name and role, or the anonymous public."""
+
+    name: str
+    role: Role
+    key_id: int | None = None
+
+    def at_least(self, role: Role) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+PUBLIC = Actor(name="public", role="public")
+
+
+@dataclass
+class ToolContext:
+    session: AsyncSession
+    actor: Actor
+    settings: Settings
+    clock: Clock = system_clock
+    emitted: list[DomainEvent] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def require(self, role: Role, doing: str) -> None:
+        if not self.actor.at_least(role):
+            raise Forbidden(f"Only {role} keys may {doing}.")
+
+    def emit(self, kind: str, payload: dict[str, Any], *, event_id: int | None = None) -> None:
+        """Record a domain event in this unit of work (the outbox): it commits with the change."""
+        record = DomainEvent(
+            kind=kind,
+            event_id=event_id,
+            payload=payload,
+            actor=self.actor.name,
+            created_at=self.now(),
+        )
+        self.session.add(record)
+        self.emitted.append(record)

@@ -1,0 +1,174 @@
+"""API keys: create, list and revoke (admin), and resolving a presented key to an actor."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import select, update
+
+from aitickets.errors import NotFound
+from aitickets.settings import Settings
+from persistence.db import Database
+from persistence.models import ApiKey
+
+from .common import Id, In, Out
+from .context import Actor, ToolContext
+from .registry import HttpRoute, tool
+
+KeyRole = Literal["admin", "staff", "agent"]
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_raw_key() -> str:
+    return "atk_" + secrets.token_urlsafe(32)
+
+
+async def resolve_key(db: Database, settings: Settings, raw: str) -> Actor | None:
+    """The actor a presented key stands for, or None. Not a tool: auth runs before any tool."""
+    if settings.bootstrap_api_key and hmac.compare_digest(raw, settings.bootstrap_api_key):
+        return Actor(name="bootstrap-admin", role="admin")
+    digest = hash_key(raw)
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(ApiKey.id, ApiKey.name, ApiKey.role).where(
+                    ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
+                )
+            )
+        ).first()
+    return Actor(name=row.name, role=row.role, key_id=row.id) if row else None
+
+
+class CreateApiKeyIn(In):
+    name: str = Field(min_length=1, max_length=100)
+    role: KeyRole = "staff"
+
+
+class ApiKeyOut(Out):
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class CreateApiKeyOut(ApiKeyOut):
+    key: str = Field(description="The secret; shown once, stored only as a hash.")
+
+
+class ListApiKeysIn(In):
+    include_revoked: bool = False
+
+
+class ListApiKeysOut(Out):
+    keys: list[ApiKeyOut]
+
+
+class RevokeApiKeyIn(In):
+    key_id: Id
+
+
+async def _insert_key(ctx_session, name: str, role: str, now: datetime) -> tuple[ApiKey, str]:  # type: ignore[no-untyped-def]
+    raw = new_raw_key()
+    row = ApiKey(name=name, role=role, key_hash=hash_key(raw), prefix=raw[:10], created_at=now)
+    ctx_session.add(row)
+    await ctx_session.flush()
+    return row, raw
+
+
+@tool(
+    category="admin",
+    role="admin",
+    examples=["create a staff key for the door", "make a new API key for the box office"],
+    http=HttpRoute("POST", "/api/keys", 201),
+)
+async def create_api_key(ctx: ToolContext, args: CreateApiKeyIn) -> CreateApiKeyOut:
+    """Create an API key with a role (admin, staff or agent). The key is returned once."""
+    row, raw = await _insert_key(ctx.session, args.name, args.role, ctx.now())
+    return CreateApiKeyOut(**ApiKeyOut.model_validate(row).model_dump(), key=raw)
+
+
+@tool(
+    category="admin",
+    role="admin",
+    read_only=True,
+    examples=["list the API keys"],
+    http=HttpRoute("GET", "/api/keys"),
+)
+async def list_api_keys(ctx: ToolContext, args: ListApiKeysIn) -> ListApiKeysOut:
+    """List API keys by name, role and prefix (never the secret)."""
+    query = select(ApiKey).order_by(ApiKey.id)
+    if not args.include_revoked:
+        query = query.where(ApiKey.revoked_at.is_(None))
+    rows = (await ctx.session.scalars(query)).all()
+    return ListApiKeysOut(keys=[ApiKeyOut.model_validate(r) for r in rows])
+
+
+@tool(
+    category="admin",
+    role="admin",
+    destructive=True,
+    idempotent=True,
+    examples=["revoke the door key"],
+    http=HttpRoute("DELETE", "/api/keys/{key_id}"),
+)
+async def revoke_api_key(ctx: ToolContext, args: RevokeApiKeyIn) -> ApiKeyOut:
+    """Revoke an API key; requests made with it are refused from then on."""
+    row = await ctx.session.get(ApiKey, args.key_id)
+    if row is None:
+        raise NotFound(f"No API key with id {args.key_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = ctx.now()
+    return ApiKeyOut.model_validate(row)
+
+
+# The CLI works without a running server or a key of its own.
+
+
+async def create_key_offline(settings: Settings, *, name: str, role: str) -> str:
+    from .context import system_clock
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.unit_of_work() as session:
+            _row, raw = await _insert_key(session, name, role, system_clock())
+        return raw
+    finally:
+        await db.dispose()
+
+
+async def list_keys_offline(settings: Settings) -> list[str]:
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.sessions() as session:
+            rows = (await session.scalars(select(ApiKey).order_by(ApiKey.id))).all()
+        return [
+            f"{r.id}\t{r.role}\t{r.name}\t{r.prefix}…\t{'revoked' if r.revoked_at else 'active'}"
+            for r in rows
+        ]
+    finally:
+        await db.dispose()
+
+
+async def revoke_key_offline(settings: Settings, *, key_id: int) -> None:
+    from .context import system_clock
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.unit_of_work() as session:
+            result = await session.execute(
+                update(ApiKey).where(ApiKey.id == key_id).values(revoked_at=system_clock())
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise NotFound(f"No API key with id {key_id}.")
+    finally:
+        await db.dispose()

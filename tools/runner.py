@@ -1,0 +1,73 @@
+"""Runs a registry entry: role check, input validation, one unit of work, typed errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from aitickets.errors import Conflict, Forbidden, InvalidInput, TicketsError
+from aitickets.settings import Settings
+from persistence.db import Database
+
+from .context import Actor, Clock, ToolContext, system_clock
+from .registry import Registry, ToolSpec, registry
+
+log = logging.getLogger(__name__)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One sentence a person can act on, e.g. "quantity: must be at least 1"."""
+    parts = []
+    for err in exc.errors(include_url=False)[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "input"
+        message = err["msg"]
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+class ToolRunner:
+    """The one way every surface (REST, MCP, voice, CLI) executes a tool."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        tools: Registry = registry,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.tools = tools
+
+    def spec(self, name: str) -> ToolSpec:
+        return self.tools.get(name)
+
+    def parse(self, spec: ToolSpec, arguments: Any) -> BaseModel:
+        if isinstance(arguments, spec.input_model):
+            return arguments
+        try:
+            return spec.input_model.model_validate(arguments or {})
+        except ValidationError as exc:
+            raise InvalidInput(describe_validation_error(exc)) from None
+
+    async def call(self, name: str, arguments: Any, actor: Actor) -> BaseModel:
+        spec = self.tools.get(name)
+        if not spec.allows(actor.role):
+            raise Forbidden(f"A {actor.role} key may not use {name}; it needs {spec.role}.")
+        args = self.parse(spec, arguments)
+        try:
+            async with self.db.unit_of_work() as session:
+                ctx = ToolContext(session, actor, self.settings, self.clock)
+                return await spec.fn(ctx, args)
+        except TicketsError:
+            raise
+        except IntegrityError as exc:
+            log.info("integrity error in %s: %s", name, exc.orig)
+            raise Conflict("That conflicts with a record that already exists.") from None

@@ -1,0 +1,1 @@
+"""The thin HTTP layer: routes parse, call the registry, and map errors."""

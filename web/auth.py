@@ -1,0 +1,47 @@
+"""Bearer API keys → actors, with an in-process cache so the door's hot path does no key lookup.
+
+A cached key is trusted for `ttl` seconds; revoking through this process drops it at once, and
+another process (the CLI) is seen within the TTL.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import HTTPConnection
+
+from aitickets.errors import Unauthorized
+from aitickets.settings import Settings
+from persistence.db import Database
+from tools.context import PUBLIC, Actor
+from tools.keys import resolve_key
+
+
+class KeyAuth:
+    def __init__(self, db: Database, settings: Settings, ttl: float = 30.0) -> None:
+        self.db = db
+        self.settings = settings
+        self.ttl = ttl
+        self._cache: dict[str, tuple[Actor, float]] = {}
+
+    async def actor(self, conn: HTTPConnection) -> Actor:
+        header = conn.headers.get("authorization")
+        if header is None:
+            return PUBLIC
+        scheme, _, raw = header.partition(" ")
+        raw = raw.strip()
+        if scheme.lower() != "bearer" or not raw:
+            raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
+        cached = self._cache.get(raw)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        actor = await resolve_key(self.db, self.settings, raw)
+        if actor is None:
+            self._cache.pop(raw, None)
+            raise Unauthorized("That API key is not valid (unknown or revoked).")
+        self._cache[raw] = (actor, now + self.ttl)
+        return actor
+
+    def forget_all(self) -> None:
+        self._cache.clear()

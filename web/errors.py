@@ -1,0 +1,44 @@
+"""Every error leaves as `{"error": {"code", "message"}}` with the right status; never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from aitickets.errors import TicketsError
+
+log = logging.getLogger("aitickets.web")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def tickets_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TicketsError)
+    headers = {"Retry-After": "1"} if exc.http_status in (429, 503) else None
+    return JSONResponse(exc.to_body(), status_code=exc.http_status, headers=headers)
+
+
+async def http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if exc.status_code != 404 else "There is nothing at this address."
+    return error_response(exc.status_code, code, str(message))
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal", "Something went wrong on our side; it was logged.")
+
+
+HANDLERS = {
+    TicketsError: tickets_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

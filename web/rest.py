@@ -1,0 +1,101 @@
+"""REST routes generated from the registry's HTTP mappings, plus `GET /tools` and
+`POST /tools/{name}`. No tool logic lives here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from aitickets.errors import InvalidInput
+from tools.registry import HttpRoute, Registry, ToolSpec
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def json_response(result: BaseModel, status: int = 200) -> Response:
+    return Response(result.model_dump_json(), status_code=status, media_type="application/json")
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object.", code="invalid_json")
+    return body
+
+
+def _query_arguments(spec: ToolSpec, request: Request) -> dict[str, Any]:
+    """Query parameters that name an input field (by name or alias); others are ignored."""
+    known: set[str] = set()
+    for name, field in spec.input_model.model_fields.items():
+        known.add(name)
+        if field.alias:
+            known.add(field.alias)
+    return {k: v for k, v in request.query_params.items() if k in known}
+
+
+def _endpoint(spec: ToolSpec, route: HttpRoute):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        actor = await request.app.state.auth.actor(request)
+        if route.method in _BODY_METHODS:
+            arguments = await read_json_object(request)
+            arguments.update(_query_arguments(spec, request))
+        else:
+            arguments = _query_arguments(spec, request)
+        arguments.update(request.path_params)
+        result = await request.app.state.runner.call(spec.name, arguments, actor)
+        return json_response(result, route.status)
+
+    endpoint.__name__ = spec.name
+    return endpoint
+
+
+def tool_description(spec: ToolSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "category": spec.category,
+        "inputSchema": spec.input_model.model_json_schema(),
+        "outputSchema": spec.output_model.model_json_schema(),
+        "annotations": spec.annotations,
+        "requiresConfirmation": spec.confirm,
+        "examples": list(spec.examples),
+    }
+
+
+async def list_tools(request: Request) -> Response:
+    actor = await request.app.state.auth.actor(request)
+    registry: Registry = request.app.state.runner.tools
+    return JSONResponse([tool_description(spec) for spec in registry.for_role(actor.role)])
+
+
+async def call_tool(request: Request) -> Response:
+    actor = await request.app.state.auth.actor(request)
+    arguments = await read_json_object(request)
+    result = await request.app.state.runner.call(request.path_params["name"], arguments, actor)
+    return json_response(result)
+
+
+def routes(registry: Registry) -> list[Route]:
+    generated = [
+        Route(route.path, _endpoint(spec, route), methods=[route.method], name=spec.name)
+        for spec in registry
+        for route in spec.http
+    ]
+    # Literal segments before parameters, so /api/promo-codes/validate is not read as an id.
+    generated.sort(key=lambda r: [seg.startswith("{") for seg in r.path.split("/")])
+    return [
+        Route("/tools", list_tools, methods=["GET"]),
+        Route("/tools/{name}", call_tool, methods=["POST"]),
+        *generated,
+    ]
