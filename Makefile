@@ -10,11 +10,17 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check uv
 
+# Bytecode is compiled at install time: where PYTHONDONTWRITEBYTECODE is set, Python would
+# otherwise compile every module from source on each start (2.6 s instead of 0.9 s to healthy).
+SOURCES := aitickets agent tools memory persistence integrations web evals
+
 install: $(PY)
-	$(UV) pip install -q -p $(PY) -e .
+	$(UV) pip install -q -p $(PY) --compile-bytecode -e .
+	$(PY) -m compileall -q $(SOURCES) > /dev/null
 
 install-dev: $(PY)
-	$(UV) pip install -q -p $(PY) -e '.[dev]'
+	$(UV) pip install -q -p $(PY) --compile-bytecode -e '.[dev]'
+	$(PY) -m compileall -q $(SOURCES) > /dev/null
 
 demo: install
 	$(VENV)/bin/aitickets db upgrade

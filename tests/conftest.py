@@ -92,8 +92,8 @@ Call = Callable[..., Awaitable[Any]]
 def call(runner: ToolRunner) -> Call:
     """`await call("create_venue", name=..., as_="staff")` runs a tool as that role."""
 
-    async def _call(name: str, as_: str = "admin", **arguments: Any) -> Any:
-        return await runner.call(name, arguments, ACTORS[as_])
+    async def _call(tool: str, /, as_: str = "admin", **arguments: Any) -> Any:
+        return await runner.call(tool, arguments, ACTORS[as_])
 
     return _call
 

@@ -1,7 +1,21 @@
 """The registry of typed tools. Importing this package registers every tool module."""
 
 # Registration is the purpose of these imports.
-from . import about, categories, customers, keys, promos, waitlist  # noqa: F401
+from . import (  # noqa: F401
+    about,
+    categories,
+    checkin,
+    crm,
+    customers,
+    events,
+    keys,
+    orders,
+    promos,
+    tickets,
+    tiers,
+    venues,
+    waitlist,
+)
 from .registry import registry
 
 __all__ = ["registry"]

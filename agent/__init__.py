@@ -1,0 +1,1 @@
+"""The voice agent: a LangGraph state machine over the tool registry."""

@@ -1,0 +1,1 @@
+"""External services behind small protocols, each with an embedded default."""

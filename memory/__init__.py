@@ -1,0 +1,1 @@
+"""Conversation memory: checkpointers, transcripts and entity focus."""

@@ -1,0 +1,309 @@
+"""Selling tickets: online purchases by buyers and box-office sales (cash or comp) by staff.
+
+One unit of work per sale, like pretix: the customer, the promo use, the seats (one conditional
+UPDATE), the order, its tickets and the `ticket.purchased` event commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import select
+
+from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound, PaymentRequired, SoldOut
+from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
+
+from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
+from .context import ToolContext
+from .customers import upsert_customer
+from .inventory import take_seats
+from .promos import redeem_promo
+from .registry import HttpRoute, tool
+from .tickets import TicketOut, new_qr_token
+
+BOX_OFFICE_PAYMENTS = ("cash", "comp")
+
+
+class BuyerIn(In):
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class PurchaseTicketsIn(In):
+    event_id: Id
+    tier_id: Id
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    customer: BuyerIn
+    promo_code: str | None = Field(default=None, max_length=40)
+    payment: Literal["cash", "comp", "card"] | None = Field(
+        default=None, description="cash or comp: box office (staff); none: online checkout"
+    )
+
+
+class IssuedTicket(Out):
+    id: int
+    qr_token: str
+    status: str
+    holder_name: str
+    tier_id: int
+
+
+class PurchaseOut(Out):
+    order_id: int
+    status: str
+    event_id: int
+    customer_id: int
+    quantity: int
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    currency: str
+    payment_method: str
+    access_token: str = Field(description="the buyer's private link to their tickets")
+    tickets: list[IssuedTicket]
+
+
+class OrderRef(In):
+    order_id: Id
+
+
+class OrderOut(Out):
+    id: int
+    event_id: int
+    customer_id: int
+    status: str
+    payment_method: str
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    refunded_cents: int
+    currency: str
+    sold_by: str
+    created_at: datetime
+    tickets: list[TicketOut] = []
+
+
+class ListOrdersIn(Page):
+    event_id: Id | None = None
+    customer_id: Id | None = None
+
+
+class ListOrdersOut(Out):
+    orders: list[OrderOut]
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """Share a total over tickets in whole cents; the first tickets take the remainder."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event, TicketTier]:
+    row = (
+        await ctx.session.execute(
+            select(Event, TicketTier)
+            .join(TicketTier, TicketTier.event_id == Event.id)
+            .where(TicketTier.id == args.tier_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No ticket tier with id {args.tier_id}.")
+    event, tier = row
+    if event.id != args.event_id:
+        raise InvalidInput(f"Tier {tier.id} belongs to another event, not event {args.event_id}.")
+    staff = ctx.actor.at_least("staff")
+    if event.visibility == "draft" and not staff:
+        raise NotFound(f"No event with id {args.event_id}.")
+    if event.status == "cancelled":
+        raise Conflict(
+            f"{event.name} is cancelled; tickets are not on sale.", code="event_cancelled"
+        )
+    if tier.status == "paused":
+        raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
+    if args.quantity > tier.max_per_order:
+        raise InvalidInput(f"At most {tier.max_per_order} {tier.name} tickets per order.")
+    now = ctx.now()
+    if not staff:  # the box office may sell outside the online sales window
+        if event.sales_start_at and now < event.sales_start_at:
+            raise Conflict("Sales have not started yet.", code="sales_not_started")
+        if event.sales_end_at and now > event.sales_end_at:
+            raise Conflict("Sales have ended.", code="sales_ended")
+        if event.ends_at and now > event.ends_at:
+            raise Conflict(f"{event.name} is over.", code="event_over")
+    return event, tier
+
+
+@tool(
+    category="orders",
+    role="public",
+    examples=[
+        "sell two GA tickets to John Smith for cash",
+        "comp a VIP ticket for Sarah",
+        "book 3 tickets for Jazz Night for mike@example.com",
+    ],
+    http=HttpRoute("POST", "/api/tickets/events/{event_id}/purchase", 201),
+)
+async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> PurchaseOut:
+    """Buy tickets for an event tier. Staff sell at the box office with payment cash or comp
+    and the tickets are issued at once; buyers online get free tiers at once (paid tiers go
+    through card checkout). Refuses with sold_out when the seats are gone."""
+    staff = ctx.actor.at_least("staff")
+    if args.payment in BOX_OFFICE_PAYMENTS and not staff:
+        raise Forbidden("Cash and comp sales are for box-office staff keys.")
+    if args.customer.email is None and args.customer.phone is None and not staff:
+        raise InvalidInput("Give an email address (or phone) so we can send the tickets.")
+    event, tier = await _sale_target(ctx, args)
+    subtotal = tier.price_cents * args.quantity
+    discount, promo_id = 0, None
+    if args.promo_code and args.payment != "comp":
+        promo, discount = await redeem_promo(
+            ctx.session,
+            code=args.promo_code,
+            event_id=event.id,
+            subtotal_cents=subtotal,
+            now=ctx.now(),
+        )
+        promo_id = promo.id
+    total = 0 if args.payment == "comp" else subtotal - discount
+    if total > 0 and args.payment not in BOX_OFFICE_PAYMENTS:
+        raise PaymentRequired(
+            "Paid tickets need card checkout, which is not set up here; ask the box office.",
+        )
+    if await take_seats(ctx.session, tier.id, args.quantity) is None:
+        await ctx.session.refresh(tier)
+        if tier.status != "on_sale":
+            raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
+        raise SoldOut(
+            f"Only {tier.remaining} {tier.name} tickets are left."
+            if tier.remaining
+            else f"{tier.name} for {event.name} is sold out.",
+            remaining=tier.remaining,
+        )
+    customer, created = await upsert_customer(
+        ctx.session,
+        name=args.customer.name,
+        email=args.customer.email,
+        phone=args.customer.phone,
+        now=ctx.now(),
+    )
+    method = args.payment or "free"
+    order = Order(
+        event_id=event.id,
+        customer_id=customer.id,
+        status="paid",
+        payment_method=method,
+        subtotal_cents=subtotal,
+        discount_cents=discount,
+        total_cents=total,
+        currency=tier.currency,
+        promo_code_id=promo_id,
+        access_token=secrets.token_urlsafe(24),
+        sold_by=ctx.actor.name if staff else "online",
+        created_at=ctx.now(),
+    )
+    ctx.session.add(order)
+    await ctx.session.flush()
+    tickets = [
+        Ticket(
+            order_id=order.id,
+            event_id=event.id,
+            tier_id=tier.id,
+            customer_id=customer.id,
+            holder_name=args.customer.name,
+            qr_token=new_qr_token(),
+            price_cents=price,
+            created_at=ctx.now(),
+        )
+        for price in _split(total, args.quantity)
+    ]
+    ctx.session.add_all(tickets)
+    if promo_id is not None:
+        ctx.session.add(
+            PromoRedemption(
+                promo_code_id=promo_id,
+                order_id=order.id,
+                discount_cents=discount,
+                created_at=ctx.now(),
+            )
+        )
+    await ctx.session.flush()
+    if created:
+        ctx.emit("customer.registered", {"customer_id": customer.id}, event_id=None)
+    ctx.emit(
+        "ticket.purchased",
+        {
+            "order_id": order.id,
+            "event_id": event.id,
+            "tier_id": tier.id,
+            "customer_id": customer.id,
+            "quantity": args.quantity,
+            "total_cents": total,
+            "currency": order.currency,
+            "payment_method": method,
+            "ticket_ids": [t.id for t in tickets],
+        },
+        event_id=event.id,
+    )
+    return PurchaseOut(
+        order_id=order.id,
+        status=order.status,
+        event_id=event.id,
+        customer_id=customer.id,
+        quantity=args.quantity,
+        subtotal_cents=subtotal,
+        discount_cents=discount,
+        total_cents=total,
+        currency=order.currency,
+        payment_method=method,
+        access_token=order.access_token,
+        tickets=[
+            IssuedTicket(
+                id=t.id,
+                qr_token=t.qr_token,
+                status=t.status,
+                holder_name=t.holder_name,
+                tier_id=tier.id,
+            )
+            for t in tickets
+        ],
+    )
+
+
+@tool(
+    category="orders",
+    role="staff",
+    read_only=True,
+    examples=["show order 12"],
+    http=HttpRoute("GET", "/api/orders/{order_id}"),
+)
+async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
+    """One order with its tickets, totals and refunds."""
+    order = await ctx.session.get(Order, args.order_id)
+    if order is None:
+        raise NotFound(f"No order with id {args.order_id}.")
+    tickets = (await ctx.session.scalars(select(Ticket).where(Ticket.order_id == order.id))).all()
+    out = OrderOut.model_validate(order)
+    out.tickets = [TicketOut.model_validate(t) for t in tickets]
+    return out
+
+
+@tool(
+    category="orders",
+    role="staff",
+    read_only=True,
+    examples=["list the orders for Jazz Night", "show John's orders"],
+    http=HttpRoute("GET", "/api/orders"),
+)
+async def list_orders(ctx: ToolContext, args: ListOrdersIn) -> ListOrdersOut:
+    """Orders, newest first, optionally for one event or one customer."""
+    query = select(Order).order_by(Order.id.desc()).limit(args.limit).offset(args.offset)
+    if args.event_id:
+        query = query.where(Order.event_id == args.event_id)
+    if args.customer_id:
+        query = query.where(Order.customer_id == args.customer_id)
+    rows = (await ctx.session.scalars(query)).all()
+    return ListOrdersOut(orders=[OrderOut.model_validate(o) for o in rows])

@@ -1,0 +1,338 @@
+"""Tickets after the sale: look-up, guest lists, transfers, refunds and cancellations.
+
+Refunds here record the refund and release the seat; moving the money back goes through the
+payment provider when an order was paid online (payments come in a module of their own)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aitickets.errors import Conflict, InvalidInput, NotFound
+from persistence.models import Event, Order, Refund, Ticket
+
+from .common import Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
+from .context import ToolContext
+from .customers import upsert_customer
+from .inventory import release_seats
+from .registry import HttpRoute, tool
+
+REFUNDABLE = ("valid", "checked_in")
+
+
+def new_qr_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class TicketOut(Out):
+    id: int
+    status: str
+    holder_name: str
+    event_id: int
+    tier_id: int
+    order_id: int
+    customer_id: int
+    qr_token: str
+    price_cents: int
+    checked_in_at: datetime | None
+
+
+class TicketRef(In):
+    ticket_id: Id
+
+
+class QrRef(In):
+    qr_token: str = Field(min_length=8, max_length=64)
+
+
+class GuestListIn(Page):
+    event_id: Id
+    status: Literal["valid", "checked_in", "refunded", "cancelled"] | None = None
+    q: str | None = Field(default=None, max_length=100, description="part of a holder's name")
+
+
+class GuestOut(Out):
+    ticket_id: int
+    holder_name: str
+    status: str
+    tier_id: int
+    order_id: int
+    customer_id: int
+    checked_in_at: datetime | None
+
+
+class GuestListOut(Out):
+    event_id: int
+    guests: list[GuestOut]
+    total: int
+
+
+class TransferTicketIn(In):
+    ticket_id: Id
+    to_name: Name
+    to_email: Email | None = None
+    to_phone: Phone | None = None
+
+
+class RefundTicketIn(In):
+    ticket_id: Id
+    amount_cents: int | None = Field(default=None, ge=1, description="partial refund; default all")
+    reason: str = Field(default="", max_length=500)
+
+
+class RefundOrderIn(In):
+    order_id: Id
+    reason: str = Field(default="", max_length=500)
+
+
+class RefundOut(Out):
+    tickets_refunded: int
+    refunded_cents: int
+    ticket_ids: list[int]
+
+
+async def _ticket(session: AsyncSession, ticket_id: int) -> Ticket:
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"No ticket with id {ticket_id}.", id=ticket_id)
+    return ticket
+
+
+async def _refunded_so_far(session: AsyncSession, ticket_id: int) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(Refund.ticket_id == ticket_id)
+    )
+    return int(total or 0)
+
+
+async def _record_refund(
+    ctx: ToolContext, ticket: Ticket, amount: int, reason: str, *, full: bool
+) -> None:
+    order = await ctx.session.get(Order, ticket.order_id)
+    assert order is not None
+    ctx.session.add(
+        Refund(
+            order_id=order.id,
+            ticket_id=ticket.id,
+            amount_cents=amount,
+            reason=reason,
+            actor=ctx.actor.name,
+            created_at=ctx.now(),
+        )
+    )
+    order.refunded_cents += amount
+    if full:
+        ticket.status = "refunded"
+        await release_seats(ctx.session, ticket.tier_id, 1)
+        remaining = await ctx.session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.order_id == order.id, Ticket.status.in_(REFUNDABLE), Ticket.id != ticket.id
+            )
+        )
+        if not remaining:
+            order.status = "refunded"
+    ctx.emit(
+        "ticket.refunded",
+        {
+            "ticket_id": ticket.id,
+            "order_id": order.id,
+            "amount_cents": amount,
+            "full": full,
+            "reason": reason,
+        },
+        event_id=ticket.event_id,
+    )
+
+
+async def refund_tickets(
+    ctx: ToolContext, ticket_ids: list[int], *, reason: str
+) -> tuple[int, int]:
+    """Fully refund each refundable ticket; returns (tickets refunded, cents)."""
+    count, cents = 0, 0
+    for ticket_id in ticket_ids:
+        ticket = await _ticket(ctx.session, ticket_id)
+        if ticket.status not in REFUNDABLE:
+            continue
+        amount = ticket.price_cents - await _refunded_so_far(ctx.session, ticket.id)
+        await _record_refund(ctx, ticket, amount, reason, full=True)
+        count, cents = count + 1, cents + amount
+    return count, cents
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    read_only=True,
+    examples=["look up ticket 42", "what's the status of ticket 17"],
+    http=HttpRoute("GET", "/api/tickets/{ticket_id}"),
+)
+async def get_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
+    """One ticket: holder, status, event, tier, order and when it was checked in."""
+    return TicketOut.model_validate(await _ticket(ctx.session, args.ticket_id))
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    read_only=True,
+    examples=["is this QR code valid"],
+    http=HttpRoute("GET", "/api/tickets/qr/{qr_token}"),
+)
+async def get_ticket_status(ctx: ToolContext, args: QrRef) -> TicketOut:
+    """Look a ticket up by its QR token without checking it in."""
+    ticket = await ctx.session.scalar(select(Ticket).where(Ticket.qr_token == args.qr_token))
+    if ticket is None:
+        raise NotFound("No ticket has that QR code.")
+    return TicketOut.model_validate(ticket)
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    read_only=True,
+    examples=["who's on the guest list tonight", "show me who hasn't checked in yet"],
+    http=HttpRoute("GET", "/api/events/{event_id}/guests"),
+)
+async def guest_list(ctx: ToolContext, args: GuestListIn) -> GuestListOut:
+    """An event's ticket holders with their status, optionally filtered by status or name."""
+    if await ctx.session.get(Event, args.event_id) is None:
+        raise NotFound(f"No event with id {args.event_id}.")
+    query = select(Ticket).where(Ticket.event_id == args.event_id)
+    if args.status:
+        query = query.where(Ticket.status == args.status)
+    if args.q:
+        pattern = f"%{like_escape(args.q)}%"
+        query = query.where(Ticket.holder_name.ilike(pattern, escape="\\"))
+    total = await ctx.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await ctx.session.scalars(
+        query.order_by(Ticket.holder_name, Ticket.id).limit(args.limit).offset(args.offset)
+    )
+    guests = [
+        GuestOut(
+            ticket_id=t.id,
+            holder_name=t.holder_name,
+            status=t.status,
+            tier_id=t.tier_id,
+            order_id=t.order_id,
+            customer_id=t.customer_id,
+            checked_in_at=t.checked_in_at,
+        )
+        for t in rows
+    ]
+    return GuestListOut(event_id=args.event_id, guests=guests, total=total or 0)
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    examples=["transfer John's ticket to Mary Jones", "give ticket 12 to mike@example.com"],
+    http=HttpRoute("POST", "/api/tickets/{ticket_id}/transfer"),
+)
+async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut:
+    """Give a valid ticket to another person. The old QR code stops working; the new holder
+    gets a fresh one."""
+    ticket = await _ticket(ctx.session, args.ticket_id)
+    if ticket.status != "valid":
+        raise Conflict(
+            f"Ticket {ticket.id} is {ticket.status.replace('_', ' ')}; only valid "
+            "tickets can be transferred.",
+            code=f"ticket_{ticket.status}",
+        )
+    if (
+        args.to_email is None
+        and args.to_phone is None
+        and name_key(args.to_name) == name_key(ticket.holder_name)
+    ):
+        raise InvalidInput("That person already holds this ticket.")
+    customer, created = await upsert_customer(
+        ctx.session, name=args.to_name, email=args.to_email, phone=args.to_phone, now=ctx.now()
+    )
+    if created:
+        ctx.emit("customer.registered", {"customer_id": customer.id}, event_id=None)
+    previous = ticket.customer_id
+    ticket.customer_id = customer.id
+    ticket.holder_name = args.to_name
+    ticket.qr_token = new_qr_token()
+    await ctx.session.flush()
+    ctx.emit(
+        "ticket.transferred",
+        {"ticket_id": ticket.id, "from_customer_id": previous, "to_customer_id": customer.id},
+        event_id=ticket.event_id,
+    )
+    return TicketOut.model_validate(ticket)
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    destructive=True,
+    examples=["refund Mike's ticket", "refund ticket 42", "give ticket 9 a $10 refund"],
+    http=HttpRoute("POST", "/api/tickets/{ticket_id}/refund"),
+)
+async def refund_ticket(ctx: ToolContext, args: RefundTicketIn) -> RefundOut:
+    """Refund a ticket in full (it is voided and its seat goes back on sale) or in part (it
+    stays valid). Records the refund against the order."""
+    ticket = await _ticket(ctx.session, args.ticket_id)
+    if ticket.status not in REFUNDABLE:
+        raise Conflict(f"Ticket {ticket.id} is already {ticket.status}.", code=ticket.status)
+    left = ticket.price_cents - await _refunded_so_far(ctx.session, ticket.id)
+    amount = left if args.amount_cents is None else args.amount_cents
+    if amount > left:
+        raise InvalidInput(f"At most {left} cents of this ticket can still be refunded.")
+    await _record_refund(ctx, ticket, amount, args.reason, full=amount == left)
+    return RefundOut(
+        tickets_refunded=int(amount == left), refunded_cents=amount, ticket_ids=[ticket.id]
+    )
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    destructive=True,
+    examples=["refund the whole order 15", "refund all of Sarah's tickets"],
+    http=HttpRoute("POST", "/api/orders/{order_id}/refund"),
+)
+async def refund_order(ctx: ToolContext, args: RefundOrderIn) -> RefundOut:
+    """Refund every ticket of an order that is still valid or checked in."""
+    order = await ctx.session.get(Order, args.order_id)
+    if order is None:
+        raise NotFound(f"No order with id {args.order_id}.")
+    ids = list(
+        (
+            await ctx.session.scalars(
+                select(Ticket.id).where(Ticket.order_id == order.id, Ticket.status.in_(REFUNDABLE))
+            )
+        ).all()
+    )
+    if not ids:
+        raise Conflict(f"Order {order.id} has no tickets left to refund.", code="refunded")
+    count, cents = await refund_tickets(ctx, ids, reason=args.reason)
+    return RefundOut(tickets_refunded=count, refunded_cents=cents, ticket_ids=ids)
+
+
+@tool(
+    category="tickets",
+    role="staff",
+    destructive=True,
+    examples=["void ticket 31", "cancel the comp ticket for Dave"],
+    http=HttpRoute("POST", "/api/tickets/{ticket_id}/cancel"),
+)
+async def cancel_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
+    """Void a ticket without refunding money (comps, mistakes); its seat goes back on sale."""
+    ticket = await _ticket(ctx.session, args.ticket_id)
+    if ticket.status not in REFUNDABLE:
+        raise Conflict(f"Ticket {ticket.id} is already {ticket.status}.", code=ticket.status)
+    ticket.status = "cancelled"
+    await release_seats(ctx.session, ticket.tier_id, 1)
+    ctx.emit(
+        "ticket.cancelled",
+        {"ticket_id": ticket.id, "order_id": ticket.order_id},
+        event_id=ticket.event_id,
+    )
+    await ctx.session.flush()
+    return TicketOut.model_validate(ticket)
