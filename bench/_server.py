@@ -25,7 +25,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(database_url: str | None = None, *, prefix: list[str] | None = None) -> Iterator[tuple[str, float]]:
+def serve(
+    database_url: str | None = None, *, prefix: list[str] | None = None
+) -> Iterator[tuple[str, float]]:
     """Yields (base URL, seconds until /healthz answered 200)."""
     data = tempfile.mkdtemp(prefix="aitickets-bench-")
     port = free_port()
@@ -37,8 +39,14 @@ def serve(database_url: str | None = None, *, prefix: list[str] | None = None) -
     )
     exe = [*(prefix or []), str(ROOT / ".venv/bin/aitickets"), "serve", "--port", str(port)]
     started = time.monotonic()
-    proc = subprocess.Popen(exe, env=env, cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=open(f"{data}/server.log", "w"))
+    proc = subprocess.Popen(
+        exe,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=open(f"{data}/server.log", "w"),  # noqa: SIM115  (the server process owns it)
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         while True:

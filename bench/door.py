@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _server import ADMIN_KEY, serve  # noqa: E402
+from _server import ADMIN_KEY, serve
 
 SCANNERS = 20
 TICKETS = 2000
@@ -33,14 +33,26 @@ def post(base: str, path: str, body: dict) -> dict:
 def setup(base: str) -> list[str]:
     venue = post(base, "/api/venues", {"name": "Bench Hall", "capacity": 3000, "timezone": "UTC"})
     starts = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    event = post(base, "/api/events", {"name": "Door Bench", "venue_id": venue["id"], "starts_at": starts})
-    tier = post(base, f"/api/events/{event['id']}/tiers",
-                {"name": "GA", "price_cents": 1000, "capacity": TICKETS, "max_per_order": 10})
+    event = post(
+        base, "/api/events", {"name": "Door Bench", "venue_id": venue["id"], "starts_at": starts}
+    )
+    tier = post(
+        base,
+        f"/api/events/{event['id']}/tiers",
+        {"name": "GA", "price_cents": 1000, "capacity": TICKETS, "max_per_order": 10},
+    )
     tokens: list[str] = []
     for i in range(TICKETS // 10):
-        order = post(base, f"/api/tickets/events/{event['id']}/purchase", {
-            "tier_id": tier["id"], "quantity": 10, "payment": "cash",
-            "customer": {"name": f"Guest {i}", "email": f"g{i}@example.com"}})
+        order = post(
+            base,
+            f"/api/tickets/events/{event['id']}/purchase",
+            {
+                "tier_id": tier["id"],
+                "quantity": 10,
+                "payment": "cash",
+                "customer": {"name": f"Guest {i}", "email": f"g{i}@example.com"},
+            },
+        )
         tokens += [t["qr_token"] for t in order["tickets"]]
     return tokens
 
@@ -57,7 +69,8 @@ async def _scan(base: str, paths: list[str]) -> tuple[float, list[float], list[i
         while queue:
             path = queue.pop()
             t0 = time.perf_counter()
-            writer.write(f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: 0\r\n{head}\r\n".encode())
+            request = f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: 0\r\n"
+            writer.write(f"{request}{head}\r\n".encode())
             status = int((await reader.readline()).split()[1])
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -77,13 +90,18 @@ async def _scan(base: str, paths: list[str]) -> tuple[float, list[float], list[i
 def main() -> int:
     with serve(os.environ.get("DATABASE_URL")) as (base, ready):
         tokens = setup(base)
-        rate, latencies, statuses = asyncio.run(_scan(base, [f"/api/tickets/validate/{t}" for t in tokens]))
+        rate, latencies, statuses = asyncio.run(
+            _scan(base, [f"/api/tickets/validate/{t}" for t in tokens])
+        )
         _, _, again = asyncio.run(_scan(base, [f"/api/tickets/validate/{t}" for t in tokens[:500]]))
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000
     wrong = sum(s != 200 for s in statuses) + sum(s != 409 for s in again)
-    print(f"door check-in: {rate:.0f} validations/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-          f"{SCANNERS} scanners, {len(tokens)} tickets, wrong answers {wrong}; server ready in {ready:.2f} s")
+    print(
+        f"door check-in: {rate:.0f} validations/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"{SCANNERS} scanners, {len(tokens)} tickets, wrong answers {wrong}; "
+        f"server ready in {ready:.2f} s"
+    )
     return 0 if wrong == 0 else 1
 
 

@@ -44,7 +44,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = settings.resolved_database_url
         if migrate_on_start:
-            await migrate.upgrade_async(url)
+            await migrate.prepare(url)
         db = Database(url)
         app.state.runner = ToolRunner(db, settings, clock=clock)
         app.state.auth = KeyAuth(db, settings)
