@@ -246,13 +246,11 @@ async def create_category(ctx: ToolContext, args: CreateCategoryIn) -> CategoryO
 )
 async def update_category(ctx: ToolContext, args: UpdateCategoryIn) -> CategoryOut:
     """Change a category's name, description or colour (only the fields given)."""
-    changes = require_changes(args, target="category_id")
+    changes = require_changes(args, target="category_id", clearable=("color",))
     row = await _category(ctx, args.category_id)
     if changes.get("name") is not None:
         await _check_unique(ctx, changes["name"], except_id=row.id)
     for field, value in changes.items():
-        if field in ("name", "description") and value is None:
-            continue  # these cannot be empty; null means "leave it"
         setattr(row, field, value)
     await ctx.session.flush()
     ctx.emit("category.updated", {"category_id": row.id, "changes": sorted(changes)})

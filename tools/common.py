@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -89,10 +90,16 @@ async def get_or_404(session: AsyncSession, model: type[M], ident: int, what: st
     return row
 
 
-def require_changes(args: BaseModel, *, target: str) -> dict[str, Any]:
-    """The fields an update call set, less `target` (the id field naming the row to change);
-    an update that sets nothing is a mistake worth saying."""
+def require_changes(
+    args: BaseModel, *, target: str, clearable: Collection[str] = ()
+) -> dict[str, Any]:
+    """The fields an update call set, less `target` (the id field naming the row to change).
+    Setting nothing is a mistake worth saying, and so is null for a field that must have a
+    value; only the `clearable` fields may be set to null to remove them."""
     changes = args.model_dump(exclude_unset=True, exclude={target})
     if not changes:
         raise InvalidInput("Nothing to change: give at least one field to update.")
+    required = sorted(k for k, v in changes.items() if v is None and k not in clearable)
+    if required:
+        raise InvalidInput(f"{', '.join(required)}: may not be empty (null).")
     return changes

@@ -128,7 +128,9 @@ async def update_customer_preferences(
 ) -> CustomerOut:
     """Set a customer's seating, language, contact method, favourite event types or
     accessibility needs; fields not given are kept, and null removes one."""
-    changes = require_changes(args, target="customer_id")
+    changes = require_changes(
+        args, target="customer_id", clearable=CustomerPreferences.model_fields
+    )
     row = await get_or_404(ctx.session, Customer, args.customer_id, "customer")
     merged = {**row.preferences, **changes}
     row.preferences = {key: value for key, value in merged.items() if value is not None}

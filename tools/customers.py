@@ -257,10 +257,7 @@ async def update_customer(ctx: ToolContext, args: UpdateCustomerIn) -> CustomerO
     """Change a customer's name, email, phone, birthday or opt-ins; only the fields given change.
 
     Email, phone and birthday may be set to null to remove them; name and opt-ins may not."""
-    changes = require_changes(args, target="customer_id")
-    for field in ("name", "email_opt_in", "sms_opt_in", "marketing_opt_in"):
-        if field in changes and changes[field] is None:
-            raise InvalidInput(f"{field}: may not be empty.")
+    changes = require_changes(args, target="customer_id", clearable=("email", "phone", "birthday"))
     row = await get_or_404(ctx.session, Customer, args.customer_id, "customer")
     _check_birthday(args.birthday, ctx.now())
     if args.email:
