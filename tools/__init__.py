@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     checkin,
     crm,
     customers,
+    documents,
     events,
     keys,
     orders,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from aitickets import logs
 from aitickets.settings import Settings, get_settings
 from persistence import migrate
 from persistence.db import Database
@@ -18,7 +18,7 @@ from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import pages, rest
+from . import documents, pages, rest
 from .auth import KeyAuth
 from .errors import HANDLERS
 
@@ -36,9 +36,7 @@ def create_app(
     migrate_on_start: bool = True,
 ) -> Starlette:
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,6 +55,7 @@ def create_app(
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         *rest.routes(registry),
+        *documents.routes(),
         *pages.routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)  # type: ignore[arg-type]
