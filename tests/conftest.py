@@ -3,6 +3,7 @@ a tool runner with actors of each role, and a Starlette test client."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -45,8 +46,10 @@ class FixedClock:
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built the way the server builds an empty database (tests/persistence proves the
+    Alembic migrations build the same schema)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    asyncio.run(migrate.prepare(f"sqlite+aiosqlite:///{path}"))
     return path
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
 from persistence.models import Category, Event, EventSeries, Ticket, TicketTier, Venue
@@ -31,6 +32,8 @@ from .tickets import refund_tickets
 
 Visibility = Literal["public", "unlisted", "draft"]
 MAX_SERIES = 52
+MAX_ID_DIGITS = 15  # a longer "category id" is a name, not a number the database can hold
+CLEARABLE = ("ends_at", "sales_start_at", "sales_end_at", "image_url", "category_ids")
 
 
 class _EventFields(In):
@@ -97,6 +100,13 @@ class PostponeEventIn(In):
     new_starts_at: AwareDatetime | None = None
     new_ends_at: AwareDatetime | None = None
     reason: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _order(self) -> PostponeEventIn:
+        if self.new_ends_at is not None and self.new_starts_at is None:
+            raise ValueError("give new_starts_at along with new_ends_at")
+        _check_order(self.new_starts_at, self.new_ends_at, None, None)
+        return self
 
 
 class CancelEventIn(In):
@@ -216,7 +226,8 @@ async def list_events(ctx: ToolContext, args: ListEventsIn) -> ListEventsOut:
         for word in args.q.split()[:8]:
             query = query.where(Event.name.ilike(f"%{like_escape(word)}%", escape="\\"))
     if args.category:
-        cat = Category.id == int(args.category) if args.category.isdigit() else None
+        digits = args.category.isdecimal() and len(args.category) <= MAX_ID_DIGITS
+        cat = Category.id == int(args.category) if digits else None
         if cat is None:
             cat = func.lower(Category.name) == args.category.lower()
         query = query.where(Event.categories.any(cat))
@@ -263,7 +274,7 @@ async def update_event(ctx: ToolContext, args: UpdateEventIn) -> EventOut:
     """Change an event's details. Moving the date of a sold event is better done with
     postpone_event, which also marks it postponed."""
     event = await _event_for_update(ctx, args.event_id)
-    changes = require_changes(args, target="event_id")
+    changes = require_changes(args, target="event_id", clearable=CLEARABLE)
     if "venue_id" in changes:
         await get_or_404(ctx.session, Venue, changes["venue_id"], "venue")
     if "category_ids" in changes:
@@ -280,7 +291,7 @@ async def update_event(ctx: ToolContext, args: UpdateEventIn) -> EventOut:
         setattr(event, field, value)
     event.updated_at = ctx.now()
     await ctx.session.flush()
-    payload = {"event_id": event.id, "changes": sorted(require_changes(args, target="event_id"))}
+    payload = {"event_id": event.id, "changes": sorted(args.model_fields_set - {"event_id"})}
     ctx.emit("event.updated", payload, event_id=event.id)
     return await load_event(ctx, event.id)
 
@@ -383,8 +394,8 @@ async def delete_event(ctx: ToolContext, args: EventRef) -> EventOut:
     )
     if sold:
         raise Conflict(f"{out.name} has {sold} tickets; cancel it instead of deleting it.")
-    event = await get_or_404(ctx.session, Event, args.event_id, "event")
-    await ctx.session.delete(event)
+    # Tiers and category links go with it (ON DELETE CASCADE).
+    await ctx.session.execute(delete(Event).where(Event.id == args.event_id))
     ctx.emit("event.deleted", {"event_id": out.id, "name": out.name}, event_id=out.id)
     return out
 
@@ -397,7 +408,7 @@ def _occurrences(first: datetime, tz: str, frequency: str, count: int) -> list[d
         if frequency == "monthly":
             month_index = local.month - 1 + i
             year, month = local.year + month_index // 12, month_index % 12 + 1
-            day = min(local.day, 28)
+            day = min(local.day, calendar.monthrange(year, month)[1])
             moment = local.replace(year=year, month=month, day=day)
         else:
             step = 7 if frequency == "weekly" else 14

@@ -7,7 +7,7 @@ UPDATE), the order, its tickets and the `ticket.purchased` event commit together
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -18,13 +18,15 @@ from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
 
 from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
-from .customers import upsert_customer
+from .customers import registered_payload, upsert_customer
 from .inventory import take_seats
 from .promos import redeem_promo
 from .registry import HttpRoute, tool
 from .tickets import TicketOut, new_qr_token
 
 BOX_OFFICE_PAYMENTS = ("cash", "comp")
+# An event with no end time is taken to be over this long after it starts (as list_events does).
+ASSUMED_LENGTH = timedelta(hours=6)
 
 
 class BuyerIn(In):
@@ -132,7 +134,7 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
             raise Conflict("Sales have not started yet.", code="sales_not_started")
         if event.sales_end_at and now > event.sales_end_at:
             raise Conflict("Sales have ended.", code="sales_ended")
-        if event.ends_at and now > event.ends_at:
+        if now > (event.ends_at or event.starts_at + ASSUMED_LENGTH):
             raise Conflict(f"{event.name} is over.", code="event_over")
     return event, tier
 
@@ -232,7 +234,7 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
         )
     await ctx.session.flush()
     if created:
-        ctx.emit("customer.registered", {"customer_id": customer.id}, event_id=None)
+        ctx.emit("customer.registered", registered_payload(customer, "purchase"))
     ctx.emit(
         "ticket.purchased",
         {

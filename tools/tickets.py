@@ -18,7 +18,7 @@ from persistence.models import Event, Order, Refund, Ticket
 
 from .common import Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
-from .customers import upsert_customer
+from .customers import registered_payload, upsert_customer
 from .inventory import release_seats
 from .registry import HttpRoute, tool
 
@@ -253,7 +253,7 @@ async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut
         ctx.session, name=args.to_name, email=args.to_email, phone=args.to_phone, now=ctx.now()
     )
     if created:
-        ctx.emit("customer.registered", {"customer_id": customer.id}, event_id=None)
+        ctx.emit("customer.registered", registered_payload(customer, "transfer"))
     previous = ticket.customer_id
     ticket.customer_id = customer.id
     ticket.holder_name = args.to_name

@@ -20,7 +20,7 @@ from .registry import HttpRoute, tool
 def _zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder like "America"
         raise ValueError(f"{value!r} is not a time zone; use a name like America/Chicago") from None
     return value
 
@@ -56,6 +56,9 @@ class UpdateVenueIn(In):
     timezone: TimeZone | None = None
     phone: Phone | None = None
     email: Email | None = None
+
+
+CLEARABLE = ("phone", "email")
 
 
 class VenueRef(In):
@@ -119,7 +122,7 @@ async def get_venue(ctx: ToolContext, args: VenueRef) -> VenueOut:
 async def update_venue(ctx: ToolContext, args: UpdateVenueIn) -> VenueOut:
     """Change a venue's name, address, capacity, time zone or contact details."""
     venue = await get_or_404(ctx.session, Venue, args.venue_id, "venue")
-    for field, value in require_changes(args, target="venue_id").items():
+    for field, value in require_changes(args, target="venue_id", clearable=CLEARABLE).items():
         setattr(venue, field, value)
     await ctx.session.flush()
     return VenueOut.model_validate(venue)
