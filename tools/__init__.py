@@ -3,6 +3,7 @@
 # Registration is the purpose of these imports.
 from . import (  # noqa: F401
     about,
+    analytics,
     categories,
     checkin,
     crm,
@@ -10,6 +11,7 @@ from . import (  # noqa: F401
     documents,
     events,
     keys,
+    messages,
     orders,
     promos,
     tickets,

@@ -12,7 +12,7 @@ from aitickets.settings import Settings
 from persistence.db import Database
 from persistence.models import Event
 
-from .context import Actor, system_clock
+from .context import Actor, Clock, system_clock
 from .runner import ToolRunner
 
 TZ = "America/New_York"
@@ -76,19 +76,22 @@ EVENTS = [
 ]
 
 
-async def seed_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
+async def seed_demo(
+    settings: Settings, *, only_if_empty: bool = False, clock: Clock = system_clock
+) -> str:
+    """Seed the demo venue; events are placed relative to `clock` (evals fix it)."""
     db = Database(settings.resolved_database_url)
     try:
         if only_if_empty:
             async with db.sessions() as session:
                 if await session.scalar(select(func.count(Event.id))):
                     return "demo data already present: nothing seeded"
-        return await _seed(ToolRunner(db, settings))
+        return await _seed(ToolRunner(db, settings, clock=clock), clock)
     finally:
         await db.dispose()
 
 
-async def _seed(runner: ToolRunner) -> str:
+async def _seed(runner: ToolRunner, clock: Clock) -> str:
     async def call(tool_name: str, **arguments: object):  # type: ignore[no-untyped-def]
         return await runner.call(tool_name, arguments, SEEDER)
 
@@ -108,7 +111,7 @@ async def _seed(runner: ToolRunner) -> str:
         ("Community", "#16a34a"),
     ]:
         categories[name] = (await call("create_category", name=name, color=color)).id
-    today = system_clock().astimezone(ZoneInfo(TZ)).date()
+    today = clock().astimezone(ZoneInfo(TZ)).date()
     tickets_sold = 0
     checked_in = 0
     for index, (name, days, start, cats, tiers, description) in enumerate(EVENTS):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from aitickets import logs
 from aitickets.settings import Settings, get_settings
@@ -21,6 +22,20 @@ from tools.runner import ToolRunner
 from . import documents, pages, rest
 from .auth import KeyAuth
 from .errors import HANDLERS
+
+# Things that live as long as the app (the MCP session manager, the job worker, …): each takes
+# the app and is entered, in order, once the database and the runner are ready.
+Service = Callable[[Starlette], AbstractAsyncContextManager[None]]
+SERVICES: list[Service] = []
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    return []
+
+
+def extra_routes() -> list[BaseRoute]:
+    """Routes of the surfaces mounted beside the generated REST API."""
+    return []
 
 
 async def healthz(request: Request) -> Response:
@@ -47,8 +62,12 @@ def create_app(
         app.state.runner = ToolRunner(db, settings, clock=clock)
         app.state.auth = KeyAuth(db, settings)
         app.state.settings = settings
+        app.state.clock = clock
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for service in SERVICES:
+                    await stack.enter_async_context(service(app))
+                yield
         finally:
             await db.dispose()
 
@@ -56,6 +75,12 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         *rest.routes(registry),
         *documents.routes(),
+        *extra_routes(),
         *pages.routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)  # type: ignore[arg-type]
+    return Starlette(
+        routes=routes,
+        middleware=middleware(settings),
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+    )

@@ -3,6 +3,7 @@
 from .base import Base, UTCDateTime, utcnow
 from .catalog import Category, Event, EventSeries, TicketTier, Venue, event_categories
 from .customers import Customer, CustomerLink, CustomerNote
+from .messaging import Message
 from .sales import CheckIn, Order, PromoCode, PromoRedemption, Refund, Ticket, WaitlistEntry
 from .site import AboutSection, ApiKey, DomainEvent, TeamMember
 
@@ -18,6 +19,7 @@ __all__ = [
     "DomainEvent",
     "Event",
     "EventSeries",
+    "Message",
     "Order",
     "PromoCode",
     "PromoRedemption",
