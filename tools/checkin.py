@@ -88,20 +88,24 @@ class CheckInStatsOut(Out):
     tiers: list[TierStats]
 
 
-# The hot path speaks Core to the tables: the ORM's bulk machinery costs more than SQLite's work.
+# The hot path speaks Core to the tables on the session's connection: the ORM's autoflush and
+# bulk machinery cost more than SQLite's own work (bench/door.py).
 TICKETS = Ticket.__table__
 CHECK_INS = CheckIn.__table__
 DOMAIN_EVENTS = DomainEvent.__table__
 
-_RETURNING = (
-    Ticket.id,
-    Ticket.status,
-    Ticket.holder_name,
-    Ticket.event_id,
-    Ticket.tier_id,
-    Ticket.order_id,
-    Ticket.customer_id,
-    Ticket.checked_in_at,
+_RETURNING = tuple(
+    TICKETS.c[name]
+    for name in (
+        "id",
+        "status",
+        "holder_name",
+        "event_id",
+        "tier_id",
+        "order_id",
+        "customer_id",
+        "checked_in_at",
+    )
 )
 
 
@@ -110,18 +114,19 @@ async def _admit(
 ) -> list[CheckedInOut]:
     """valid → checked_in for the tickets matching `condition`, logged, with one event each."""
     now = ctx.now()
-    statement = update(TICKETS).where(condition, Ticket.status == "valid")  # type: ignore[arg-type]
+    conn = await ctx.session.connection()
+    statement = update(TICKETS).where(condition, TICKETS.c.status == "valid")  # type: ignore[arg-type]
     if event_id is not None:
-        statement = statement.where(Ticket.event_id == event_id)
+        statement = statement.where(TICKETS.c.event_id == event_id)
     rows = (
-        await ctx.session.execute(
+        await conn.execute(
             statement.values(status="checked_in", checked_in_at=now).returning(*_RETURNING)
         )
     ).all()
     if not rows:
         return []
     admitted = [CheckedInOut.model_validate(row._mapping) for row in rows]
-    await ctx.session.execute(
+    await conn.execute(
         insert(CHECK_INS),
         [
             {
@@ -135,7 +140,7 @@ async def _admit(
             for t in admitted
         ],
     )
-    await ctx.session.execute(
+    await conn.execute(
         insert(DOMAIN_EVENTS),
         [
             {
@@ -204,7 +209,7 @@ async def check_in_ticket(ctx: ToolContext, args: CheckInTicketIn) -> CheckedInO
     """Validate a ticket's QR code at the door and admit its holder. Refuses tickets already
     used, refunded or cancelled, and (with event_id) tickets for another event, with the reason."""
     admitted = await _admit(
-        ctx, Ticket.qr_token == args.qr_token, method="qr", event_id=args.event_id
+        ctx, TICKETS.c.qr_token == args.qr_token, method="qr", event_id=args.event_id
     )
     if not admitted:
         raise await _refusal(ctx, args.qr_token, args.event_id)
@@ -306,7 +311,7 @@ async def check_in_by_name(ctx: ToolContext, args: CheckInByNameIn) -> CheckInMa
             checked_in_at=at.isoformat() if at else None,
         )
     chosen = valid if args.all_tickets else valid[:1]
-    admitted = await _admit(ctx, Ticket.id.in_(chosen), method="name")
+    admitted = await _admit(ctx, TICKETS.c.id.in_(chosen), method="name")
     return CheckInManyOut(
         event_id=event.id,
         checked_in=admitted,
@@ -328,12 +333,12 @@ async def check_in_party(ctx: ToolContext, args: CheckInPartyIn) -> CheckInManyO
     if await ctx.session.get(Event, args.event_id) is None:
         raise NotFound(f"No event with id {args.event_id}.")
     if args.order_id is not None:
-        condition = Ticket.order_id == args.order_id
+        condition = TICKETS.c.order_id == args.order_id
     else:
         bought = select(Order.id).where(Order.customer_id == args.customer_id)
-        condition = Ticket.order_id.in_(bought) | (Ticket.customer_id == args.customer_id)
+        condition = TICKETS.c.order_id.in_(bought) | (TICKETS.c.customer_id == args.customer_id)
     total = await ctx.session.scalar(
-        select(func.count(Ticket.id)).where(condition, Ticket.event_id == args.event_id)
+        select(func.count(TICKETS.c.id)).where(condition, TICKETS.c.event_id == args.event_id)
     )
     if not total:
         raise NotFound("That party has no tickets for this event.", code="no_guest")
