@@ -25,6 +25,60 @@ class Settings(BaseSettings):
     cors_origins: str = Field(default="", alias="CORS_ORIGINS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="text", alias="LOG_FORMAT")  # text | json
+    # Voice agent: the local router needs nothing; with a key, one OpenRouter call may help.
+    openrouter_api_key: str = Field(default="", alias="OPENROUTER_API_KEY")
+    llm_router_model: str = Field(default="openai/gpt-4o-mini", alias="LLM_ROUTER_MODEL")
+    llm_router_timeout: float = Field(default=2.0, gt=0, le=30, alias="LLM_ROUTER_TIMEOUT")
+    openrouter_base_url: str = Field(
+        default="https://openrouter.ai/api/v1", alias="OPENROUTER_BASE_URL"
+    )
+
+    # Live event stream (web/sse.py) and abuse limits (web/limits.py). A stream ends after
+    # SSE_MAX_SECONDS (the client reconnects with Last-Event-ID and its key is checked again).
+    sse_poll_seconds: float = Field(default=0.5, gt=0, le=30, alias="SSE_POLL_SECONDS")
+    sse_heartbeat_seconds: float = Field(default=15, gt=0, alias="SSE_HEARTBEAT_SECONDS")
+    sse_max_seconds: float = Field(default=3600, gt=0, alias="SSE_MAX_SECONDS")
+    # Token buckets per client IP: "<requests>/<seconds>"; an empty value turns a limit off.
+    rate_limit_public: str = Field(default="300/60", alias="RATE_LIMIT_PUBLIC")
+    rate_limit_auth: str = Field(default="10/60", alias="RATE_LIMIT_AUTH")
+    trust_forwarded_for: bool = Field(default=False, alias="TRUST_FORWARDED_FOR")
+
+    # The public website (web/pages.py, tools/site.py). SITE_SECRET signs the CSRF tokens of its
+    # forms; when empty, each process makes a random one (fine for one process).
+    site_secret: str = Field(default="", alias="SITE_SECRET")
+    photo_max_bytes: int = Field(default=8_000_000, ge=10_000, alias="AITICKETS_PHOTO_MAX_BYTES")
+
+    # Background jobs, notifications and outbound webhooks (integrations/jobs.py).
+    # `aitickets serve` turns the in-process worker on; the test client leaves it off.
+    worker_enabled: bool = Field(default=False, alias="AITICKETS_WORKER")
+    worker_poll_seconds: float = Field(default=0.5, gt=0, alias="AITICKETS_WORKER_POLL_SECONDS")
+    job_lease_seconds: float = Field(default=60, gt=0, alias="AITICKETS_JOB_LEASE_SECONDS")
+    retry_base_seconds: float = Field(default=30, gt=0, alias="AITICKETS_RETRY_BASE_SECONDS")
+    webhook_allow_private: bool = Field(default=False, alias="AITICKETS_WEBHOOK_ALLOW_PRIVATE")
+    webhook_timeout_seconds: float = Field(default=10, gt=0, alias="AITICKETS_WEBHOOK_TIMEOUT")
+    reminder_hours: int = Field(default=24, ge=1, le=720, alias="AITICKETS_REMINDER_HOURS")
+    waitlist_hold_minutes: int = Field(default=60, ge=1, alias="AITICKETS_WAITLIST_HOLD_MINUTES")
+    resend_api_key: str = Field(default="", alias="RESEND_API_KEY")
+    email_from: str = Field(default="AI Tickets <tickets@example.com>", alias="EMAIL_FROM")
+    twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field(default="", alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str = Field(default="", alias="TWILIO_FROM_NUMBER")
+
+    # Payments (integrations/payments.py): Stripe when a secret key is set, else the demo
+    # gateway (a local TEST MODE checkout page). Ticket documents (tools/documents.py).
+    stripe_secret_key: str = Field(default="", alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str = Field(default="", alias="STRIPE_WEBHOOK_SECRET")
+    stripe_timeout_seconds: float = Field(default=10, gt=0, le=60, alias="STRIPE_TIMEOUT_SECONDS")
+    stripe_max_retries: int = Field(default=1, ge=0, le=5, alias="STRIPE_MAX_RETRIES")
+    checkout_hold_minutes: int = Field(default=15, ge=1, le=1440, alias="CHECKOUT_HOLD_MINUTES")
+    wallet_cert: str = Field(default="", alias="WALLET_CERT")  # PEM paths
+    wallet_key: str = Field(default="", alias="WALLET_KEY")
+    wallet_key_password: str = Field(default="", alias="WALLET_KEY_PASSWORD")
+    wallet_wwdr: str = Field(default="", alias="WALLET_WWDR")
+    wallet_pass_type_id: str = Field(
+        default="pass.com.example.aitickets", alias="WALLET_PASS_TYPE_ID"
+    )
+    wallet_team_id: str = Field(default="AITICKETS0", alias="WALLET_TEAM_ID")
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,5 +1,10 @@
-"""The message outbox: queue an email or SMS in the caller's unit of work, and let admins read
-what was sent (or would have been, with no provider configured)."""
+"""The message outbox: queue an email or SMS in the caller's unit of work, deliver it from the
+jobs table (Resend, Twilio, or the console when no key is configured) with retries, and let
+admins read every message's delivery state.
+
+A message leaves `queued` only as `sent`, `skipped` (the person opted out) or `failed` (the
+provider refused it, or every attempt failed): a provider that times out or answers 5xx leaves
+it queued for the next attempt, so nothing is lost."""
 
 from __future__ import annotations
 
@@ -7,15 +12,22 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select, update
 
-from persistence.models import Message
+from aitickets.errors import Conflict
+from aitickets.settings import Settings
+from integrations import email, jobs, sms
+from integrations.jobs import Clock, JobRun, Retry
+from persistence.db import Database
+from persistence.models import Customer, Job, Message
 
-from .common import Id, Out, Page
+from .common import Id, In, Out, Page, get_or_404
 from .context import ToolContext
 from .registry import HttpRoute, tool
 
 Channel = Literal["email", "sms"]
+SEND = "message.send"
+MAX_ATTEMPTS = 6
 
 
 def queue_message(
@@ -95,3 +107,139 @@ async def list_messages(ctx: ToolContext, args: ListMessagesIn) -> ListMessagesO
             query = query.where(column == value)
     rows = (await ctx.session.scalars(query)).all()
     return ListMessagesOut(messages=[MessageOut.model_validate(m) for m in rows])
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+def opted_out(customer: Customer | None, channel: str) -> str | None:
+    """Why this person must not get this message, or None."""
+    if customer is None:
+        return None
+    if channel == "email" and not customer.email_opt_in:
+        return "opted out of email"
+    if channel == "sms":
+        if (customer.preferences or {}).get("do_not_call"):
+            return "asked not to be contacted by phone"
+        if not customer.sms_opt_in:
+            return "has not opted in to SMS"
+    return None
+
+
+async def _finish(db: Database, message_id: int, **values: object) -> None:
+    async with db.unit_of_work() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(attempts=Message.attempts + 1, **values)
+        )
+
+
+async def _mark_failed(run: JobRun, error: str) -> None:
+    async with run.db.unit_of_work() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.id == run.payload["message_id"], Message.status == "queued")
+            .values(status="failed", last_error=error)
+        )
+
+
+@jobs.handler(SEND, on_dead=_mark_failed)
+async def deliver_message(run: JobRun) -> None:
+    async with run.db.sessions() as session:
+        message = await session.get(Message, run.payload["message_id"])
+        customer = (
+            await session.get(Customer, message.customer_id)
+            if message is not None and message.customer_id
+            else None
+        )
+    if message is None or message.status != "queued":
+        return
+    reason = opted_out(customer, message.channel)
+    if reason:
+        await _finish(run.db, message.id, status="skipped", last_error=f"not sent: {reason}")
+        return
+    name = (email if message.channel == "email" else sms).provider_name(run.settings)
+    try:
+        if message.channel == "email":
+            sent = await email.send_email(
+                run.settings,
+                to=message.to_address,
+                subject=message.subject,
+                body=message.body,
+                idempotency_key=f"message-{message.id}",
+            )
+        else:
+            sent = await sms.send_sms(run.settings, to=message.to_address, body=message.body)
+    except email.DeliveryFailed as exc:
+        if exc.permanent:
+            await _finish(run.db, message.id, status="failed", last_error=str(exc), provider=name)
+            return
+        await _finish(run.db, message.id, last_error=str(exc), provider=name)
+        raise Retry(str(exc)) from None
+    except Exception as exc:  # timeouts and anything unforeseen: try again later
+        await _finish(run.db, message.id, last_error=f"{type(exc).__name__}: {exc}", provider=name)
+        raise Retry(str(exc)) from None
+    await _finish(
+        run.db,
+        message.id,
+        status="sent",
+        provider=sent.provider,
+        provider_ref=sent.ref,
+        sent_at=run.clock(),
+        last_error=None,
+    )
+
+
+@jobs.periodic("messages.enqueue", every_seconds=0)
+async def enqueue_queued_messages(db: Database, settings: Settings, clock: Clock) -> int:
+    """Give every queued message without a delivery job one (messages are queued by many
+    modules in their own transactions; this is where they meet the jobs table)."""
+    key = literal("message:") + cast(Message.id, String)
+    async with db.unit_of_work() as session:
+        ids = (
+            await session.scalars(
+                select(Message.id)
+                .where(
+                    Message.status == "queued",
+                    ~select(Job.id).where(Job.dedupe_key == key).exists(),
+                )
+                .order_by(Message.id)
+                .limit(200)
+            )
+        ).all()
+        for message_id in ids:
+            await jobs.enqueue(
+                session,
+                SEND,
+                {"message_id": message_id},
+                now=clock(),
+                dedupe_key=f"message:{message_id}",
+                max_attempts=MAX_ATTEMPTS,
+            )
+    return len(ids)
+
+
+class RetryMessageIn(In):
+    message_id: Id
+
+
+@tool(
+    category="notifications",
+    role="admin",
+    examples=["try sending message 12 again"],
+    http=HttpRoute("POST", "/api/messages/{message_id}/retry"),
+)
+async def retry_message(ctx: ToolContext, args: RetryMessageIn) -> MessageOut:
+    """Put a failed message back in the queue for another round of delivery attempts."""
+    message = await get_or_404(ctx.session, Message, args.message_id, "message")
+    if message.status != "failed":
+        raise Conflict(f"Message {message.id} is {message.status}; only failed ones are retried.")
+    message.status = "queued"
+    await ctx.session.execute(
+        update(Job)
+        .where(Job.dedupe_key == f"message:{message.id}")
+        .values(status="queued", attempts=0, run_at=ctx.now(), last_error=None)
+    )
+    await ctx.session.flush()
+    return MessageOut.model_validate(message)

@@ -2,6 +2,8 @@
 
 One unit of work per sale, like pretix: the customer, the promo use, the seats (one conditional
 UPDATE), the order, its tickets and the `ticket.purchased` event commit together or not at all.
+A paid tier bought online becomes a pending order whose seats are held while the buyer pays at
+the card checkout (tools/payments.py); the tickets are issued when the payment is confirmed.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from typing import Literal
 from pydantic import Field
 from sqlalchemy import select
 
-from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound, PaymentRequired, SoldOut
+from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound
 from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
 
 from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
+from .fulfilment import issue_tickets, raise_sold_out, release_expired, start_checkout
 from .inventory import take_seats
 from .promos import redeem_promo
 from .registry import HttpRoute, tool
-from .tickets import TicketOut, new_qr_token
+from .tickets import TicketOut
 
 BOX_OFFICE_PAYMENTS = ("cash", "comp")
 # An event with no end time is taken to be over this long after it starts (as list_events does).
@@ -42,7 +45,8 @@ class PurchaseTicketsIn(In):
     customer: BuyerIn
     promo_code: str | None = Field(default=None, max_length=40)
     payment: Literal["cash", "comp", "card"] | None = Field(
-        default=None, description="cash or comp: box office (staff); none: online checkout"
+        default=None,
+        description="cash or comp: box office (staff); card or none: card checkout for paid tiers",
     )
 
 
@@ -67,6 +71,10 @@ class PurchaseOut(Out):
     payment_method: str
     access_token: str = Field(description="the buyer's private link to their tickets")
     tickets: list[IssuedTicket]
+    checkout_url: str | None = Field(
+        default=None, description="pending orders: where the buyer pays (seats held till then)"
+    )
+    expires_at: datetime | None = Field(default=None, description="when an unpaid hold lapses")
 
 
 class OrderRef(In):
@@ -96,12 +104,6 @@ class ListOrdersIn(Page):
 
 class ListOrdersOut(Out):
     orders: list[OrderOut]
-
-
-def _split(total: int, parts: int) -> list[int]:
-    """Share a total over tickets in whole cents; the first tickets take the remainder."""
-    base, extra = divmod(total, parts)
-    return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
 async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event, TicketTier]:
@@ -152,7 +154,8 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
 async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> PurchaseOut:
     """Buy tickets for an event tier. Staff sell at the box office with payment cash or comp
     and the tickets are issued at once; buyers online get free tiers at once (paid tiers go
-    through card checkout). Refuses with sold_out when the seats are gone."""
+    through card checkout: the order is pending with its seats held, and `checkout_url` is where
+    to pay; tickets come once payment is confirmed). Refuses with sold_out when seats are gone."""
     staff = ctx.actor.at_least("staff")
     if args.payment in BOX_OFFICE_PAYMENTS and not staff:
         raise Forbidden("Cash and comp sales are for box-office staff keys.")
@@ -171,20 +174,13 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
         )
         promo_id = promo.id
     total = 0 if args.payment == "comp" else subtotal - discount
-    if total > 0 and args.payment not in BOX_OFFICE_PAYMENTS:
-        raise PaymentRequired(
-            "Paid tickets need card checkout, which is not set up here; ask the box office.",
-        )
-    if await take_seats(ctx.session, tier.id, args.quantity) is None:
-        await ctx.session.refresh(tier)
+    checkout = total > 0 and args.payment not in BOX_OFFICE_PAYMENTS
+    if checkout:
+        await _check_available(ctx, event, tier, args.quantity)
+    elif not await _take(ctx, tier, args.quantity):
         if tier.status != "on_sale":
             raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
-        raise SoldOut(
-            f"Only {tier.remaining} {tier.name} tickets are left."
-            if tier.remaining
-            else f"{tier.name} for {event.name} is sold out.",
-            remaining=tier.remaining,
-        )
+        raise_sold_out(tier, event)
     customer, created = await upsert_customer(
         ctx.session,
         name=args.customer.name,
@@ -192,11 +188,13 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
         phone=args.customer.phone,
         now=ctx.now(),
     )
-    method = args.payment or "free"
+    if created:
+        ctx.emit("customer.registered", registered_payload(customer, "purchase"))
+    method = "card" if checkout else args.payment or "free"
     order = Order(
         event_id=event.id,
         customer_id=customer.id,
-        status="paid",
+        status="pending" if checkout else "paid",
         payment_method=method,
         subtotal_cents=subtotal,
         discount_cents=discount,
@@ -209,20 +207,6 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
     )
     ctx.session.add(order)
     await ctx.session.flush()
-    tickets = [
-        Ticket(
-            order_id=order.id,
-            event_id=event.id,
-            tier_id=tier.id,
-            customer_id=customer.id,
-            holder_name=args.customer.name,
-            qr_token=new_qr_token(),
-            price_cents=price,
-            created_at=ctx.now(),
-        )
-        for price in _split(total, args.quantity)
-    ]
-    ctx.session.add_all(tickets)
     if promo_id is not None:
         ctx.session.add(
             PromoRedemption(
@@ -232,25 +216,7 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
                 created_at=ctx.now(),
             )
         )
-    await ctx.session.flush()
-    if created:
-        ctx.emit("customer.registered", registered_payload(customer, "purchase"))
-    ctx.emit(
-        "ticket.purchased",
-        {
-            "order_id": order.id,
-            "event_id": event.id,
-            "tier_id": tier.id,
-            "customer_id": customer.id,
-            "quantity": args.quantity,
-            "total_cents": total,
-            "currency": order.currency,
-            "payment_method": method,
-            "ticket_ids": [t.id for t in tickets],
-        },
-        event_id=event.id,
-    )
-    return PurchaseOut(
+    out = PurchaseOut(
         order_id=order.id,
         status=order.status,
         event_id=event.id,
@@ -262,17 +228,56 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
         currency=order.currency,
         payment_method=method,
         access_token=order.access_token,
-        tickets=[
-            IssuedTicket(
-                id=t.id,
-                qr_token=t.qr_token,
-                status=t.status,
-                holder_name=t.holder_name,
-                tier_id=tier.id,
-            )
-            for t in tickets
-        ],
+        tickets=[],
     )
+    if checkout:
+        started = await start_checkout(
+            ctx,
+            order=order,
+            event=event,
+            tier=tier,
+            quantity=args.quantity,
+            holder_name=args.customer.name,
+            email=args.customer.email,
+            promo_label=(args.promo_code or "").upper(),
+        )
+        out.checkout_url, out.expires_at = started.url, started.expires_at
+        return out
+    tickets = await issue_tickets(ctx, order, tier.id, args.quantity, args.customer.name)
+    out.tickets = [
+        IssuedTicket(
+            id=t.id,
+            qr_token=t.qr_token,
+            status=t.status,
+            holder_name=t.holder_name,
+            tier_id=tier.id,
+        )
+        for t in tickets
+    ]
+    return out
+
+
+async def _take(ctx: ToolContext, tier: TicketTier, quantity: int) -> bool:
+    """Sell seats now; when short, first give back this tier's lapsed checkout holds."""
+    if await take_seats(ctx.session, tier.id, quantity) is not None:
+        return True
+    if await release_expired(ctx, tier.id) and await take_seats(ctx.session, tier.id, quantity):
+        return True
+    await ctx.session.refresh(tier)
+    return False
+
+
+async def _check_available(ctx: ToolContext, event: Event, tier: TicketTier, qty: int) -> None:
+    """Before asking the gateway for a checkout: are the seats there (lapsed holds released)?"""
+    if tier.status != "on_sale":
+        raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
+    if tier.capacity - tier.sold - tier.held >= qty:
+        return
+    if await release_expired(ctx, tier.id):
+        await ctx.session.refresh(tier)
+        if tier.capacity - tier.sold - tier.held >= qty:
+            return
+    raise_sold_out(tier, event)
 
 
 @tool(

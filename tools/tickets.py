@@ -1,7 +1,9 @@
 """Tickets after the sale: look-up, guest lists, transfers, refunds and cancellations.
 
-Refunds here record the refund and release the seat; moving the money back goes through the
-payment provider when an order was paid online (payments come in a module of their own)."""
+Refunds record the refund and release the seat. For card-paid orders the money goes back through
+the payment gateway first (one gateway refund per order, with a deterministic idempotency key so
+a retry never refunds twice); if the gateway fails, nothing is recorded and the error says so.
+Cash and comp refunds are records only."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
-from persistence.models import Event, Order, Refund, Ticket
+from integrations.payments import PaymentUnavailable, gateway_for
+from persistence.models import Checkout, Event, Order, Refund, Ticket
 
 from .common import Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
@@ -110,8 +113,27 @@ async def _refunded_so_far(session: AsyncSession, ticket_id: int) -> int:
     return int(total or 0)
 
 
+async def move_money_back(ctx: ToolContext, order: Order, amount: int, key: str) -> Refund:
+    """A Refund row (not yet added) after the gateway has refunded a card payment; cash, comp
+    and free orders only get the record. Raises PaymentUnavailable when the gateway fails."""
+    refund = Refund(
+        order_id=order.id, amount_cents=amount, actor=ctx.actor.name, created_at=ctx.now()
+    )
+    if order.payment_method != "card" or amount <= 0:
+        return refund
+    checkout = await ctx.session.scalar(select(Checkout).where(Checkout.order_id == order.id))
+    payment_ref = checkout.payment_ref if checkout else None
+    if checkout is None or not payment_ref:
+        raise PaymentUnavailable(f"Order {order.id} has no card payment on record to refund.")
+    result = await gateway_for(ctx.settings, checkout.provider).refund(
+        payment_ref=payment_ref, amount_cents=amount, idempotency_key=f"aitickets-{key}"
+    )
+    refund.status, refund.provider_ref = result.status, result.refund_id
+    return refund
+
+
 async def _record_refund(
-    ctx: ToolContext, ticket: Ticket, amount: int, reason: str, *, full: bool
+    ctx: ToolContext, ticket: Ticket, amount: int, reason: str, *, full: bool, paid: Refund
 ) -> None:
     order = await ctx.session.get(Order, ticket.order_id)
     assert order is not None
@@ -121,6 +143,8 @@ async def _record_refund(
             ticket_id=ticket.id,
             amount_cents=amount,
             reason=reason,
+            status=paid.status,
+            provider_ref=paid.provider_ref,
             actor=ctx.actor.name,
             created_at=ctx.now(),
         )
@@ -152,15 +176,26 @@ async def _record_refund(
 async def refund_tickets(
     ctx: ToolContext, ticket_ids: list[int], *, reason: str
 ) -> tuple[int, int]:
-    """Fully refund each refundable ticket; returns (tickets refunded, cents)."""
-    count, cents = 0, 0
+    """Fully refund each refundable ticket, one gateway refund per order; returns (tickets
+    refunded, cents)."""
+    by_order: dict[int, list[tuple[Ticket, int]]] = {}
     for ticket_id in ticket_ids:
         ticket = await _ticket(ctx.session, ticket_id)
         if ticket.status not in REFUNDABLE:
             continue
         amount = ticket.price_cents - await _refunded_so_far(ctx.session, ticket.id)
-        await _record_refund(ctx, ticket, amount, reason, full=True)
-        count, cents = count + 1, cents + amount
+        by_order.setdefault(ticket.order_id, []).append((ticket, amount))
+    count, cents = 0, 0
+    for order_id, items in by_order.items():
+        order = await ctx.session.get(Order, order_id)
+        assert order is not None
+        total = sum(amount for _, amount in items)
+        ids = "-".join(str(t.id) for t, _ in items)
+        key = f"order-{order.id}-{order.refunded_cents}-{total}-{ids}"[:250]
+        paid = await move_money_back(ctx, order, total, key)
+        for ticket, amount in items:
+            await _record_refund(ctx, ticket, amount, reason, full=True, paid=paid)
+        count, cents = count + len(items), cents + total
     return count, cents
 
 
@@ -276,7 +311,8 @@ async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut
 )
 async def refund_ticket(ctx: ToolContext, args: RefundTicketIn) -> RefundOut:
     """Refund a ticket in full (it is voided and its seat goes back on sale) or in part (it
-    stays valid). Records the refund against the order."""
+    stays valid). Card payments go back through the payment gateway; cash and comp refunds are
+    recorded against the order."""
     ticket = await _ticket(ctx.session, args.ticket_id)
     if ticket.status not in REFUNDABLE:
         raise Conflict(f"Ticket {ticket.id} is already {ticket.status}.", code=ticket.status)
@@ -284,7 +320,11 @@ async def refund_ticket(ctx: ToolContext, args: RefundTicketIn) -> RefundOut:
     amount = left if args.amount_cents is None else args.amount_cents
     if amount > left:
         raise InvalidInput(f"At most {left} cents of this ticket can still be refunded.")
-    await _record_refund(ctx, ticket, amount, args.reason, full=amount == left)
+    order = await ctx.session.get(Order, ticket.order_id)
+    assert order is not None
+    key = f"ticket-{ticket.id}-{ticket.price_cents - left}-{amount}"
+    paid = await move_money_back(ctx, order, amount, key)
+    await _record_refund(ctx, ticket, amount, args.reason, full=amount == left, paid=paid)
     return RefundOut(
         tickets_refunded=int(amount == left), refunded_cents=amount, ticket_ids=[ticket.id]
     )
@@ -302,6 +342,13 @@ async def refund_order(ctx: ToolContext, args: RefundOrderIn) -> RefundOut:
     order = await ctx.session.get(Order, args.order_id)
     if order is None:
         raise NotFound(f"No order with id {args.order_id}.")
+    if order.status == "refund_due":  # paid after its hold lapsed and the seats were gone
+        paid = await move_money_back(ctx, order, order.total_cents, f"order-{order.id}-due")
+        paid.reason = args.reason or "seats were gone when the payment arrived"
+        ctx.session.add(paid)
+        order.status, order.refunded_cents = "refunded", order.total_cents
+        ctx.emit("order.refunded", {"order_id": order.id, "amount_cents": order.total_cents})
+        return RefundOut(tickets_refunded=0, refunded_cents=order.total_cents, ticket_ids=[])
     ids = list(
         (
             await ctx.session.scalars(

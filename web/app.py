@@ -13,29 +13,40 @@ from starlette.routing import BaseRoute, Route
 
 from aitickets import logs
 from aitickets.settings import Settings, get_settings
+from integrations.jobs import worker_service
 from persistence import migrate
 from persistence.db import Database
 from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import documents, pages, rest
+from . import checkout, documents, limits, openapi, pages, rest, sse, webhooks
+from . import voice as voice_web
 from .auth import KeyAuth
 from .errors import HANDLERS
+from .mcp import routes as mcp_routes
+from .mcp import service as mcp_service
 
 # Things that live as long as the app (the MCP session manager, the job worker, …): each takes
 # the app and is entered, in order, once the database and the runner are ready.
 Service = Callable[[Starlette], AbstractAsyncContextManager[None]]
-SERVICES: list[Service] = []
+SERVICES: list[Service] = [mcp_service, worker_service, voice_web.voice_service]
 
 
 def middleware(settings: Settings) -> list[Middleware]:
-    return []
+    return [*limits.build_middleware(settings)]
 
 
 def extra_routes() -> list[BaseRoute]:
     """Routes of the surfaces mounted beside the generated REST API."""
-    return []
+    return [
+        *mcp_routes(),
+        *sse.routes(),
+        *openapi.routes(),
+        *checkout.routes(),
+        *webhooks.routes(),
+        *voice_web.routes(),
+    ]
 
 
 async def healthz(request: Request) -> Response:

@@ -3,9 +3,27 @@
 from .base import Base, UTCDateTime, utcnow
 from .catalog import Category, Event, EventSeries, TicketTier, Venue, event_categories
 from .customers import Customer, CustomerLink, CustomerNote
+from .jobs import (
+    ConsumerCursor,
+    Job,
+    ReminderSetting,
+    WaitlistOffer,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from .messaging import Message
+from .payments import Checkout, PaymentEvent, PaymentLink
 from .sales import CheckIn, Order, PromoCode, PromoRedemption, Refund, Ticket, WaitlistEntry
 from .site import AboutSection, ApiKey, DomainEvent, TeamMember
+from .site_pages import (
+    DashboardAccess,
+    DashboardCode,
+    DashboardSession,
+    EventPhoto,
+    SiteSetting,
+)
+from .voice import VoiceTurn
 
 __all__ = [
     "AboutSection",
@@ -13,23 +31,39 @@ __all__ = [
     "Base",
     "Category",
     "CheckIn",
+    "Checkout",
+    "ConsumerCursor",
     "Customer",
     "CustomerLink",
     "CustomerNote",
+    "DashboardAccess",
+    "DashboardCode",
+    "DashboardSession",
     "DomainEvent",
     "Event",
+    "EventPhoto",
     "EventSeries",
+    "Job",
     "Message",
     "Order",
+    "PaymentEvent",
+    "PaymentLink",
     "PromoCode",
     "PromoRedemption",
     "Refund",
+    "ReminderSetting",
+    "SiteSetting",
     "TeamMember",
     "Ticket",
     "TicketTier",
     "UTCDateTime",
     "Venue",
+    "VoiceTurn",
     "WaitlistEntry",
+    "WaitlistOffer",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "event_categories",
     "utcnow",
 ]

@@ -15,7 +15,6 @@ from aitickets.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    PaymentRequired,
     SoldOut,
 )
 from persistence.db import Database
@@ -116,10 +115,21 @@ async def test_free_tier_online_issues_valid_tickets_with_unguessable_codes(call
 
 
 @pytest.mark.parametrize("payment", [None, "card"])
-async def test_paid_tier_online_needs_checkout_and_sells_nothing(call, db, show, payment) -> None:
-    with pytest.raises(PaymentRequired):
-        await _buy(call, *show, as_="public", payment=payment)
-    await _nothing_sold(db, show[1])
+async def test_paid_tier_online_is_a_pending_checkout_holding_seats(
+    call, db, show, payment
+) -> None:
+    out = await _buy(call, *show, as_="public", quantity=2, payment=payment)
+    assert (out.status, out.payment_method, out.total_cents, out.tickets) == (
+        "pending",
+        "card",
+        5000,
+        [],
+    )
+    assert out.checkout_url and "/checkout/demo/" in out.checkout_url
+    tier = await _tier(db, show[1])
+    assert (tier.sold, tier.held) == (0, 2)
+    assert await _count(db, Ticket) == 0
+    assert [e.kind for e in await _events(db)] == ["customer.registered", "order.pending"]
 
 
 async def test_box_office_cash_sale_charges_price_times_quantity(call, db, show) -> None:

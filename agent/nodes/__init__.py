@@ -1,0 +1,1 @@
+"""One module per node: understand → resolve → confirm → execute → respond."""

@@ -1,0 +1,51 @@
+"""Third node: tools that need spoken confirmation ask first with `interrupt()`. Yes goes on;
+no changes nothing; a correction or an unrelated sentence is handled and the question stays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+
+from ..context import AgentContext
+from ..nodes.understand import said
+from ..prompts import confirmation_question
+from ..router.answers import correction, is_no, is_yes
+from ..state import Pending, State
+
+
+async def confirm(state: State, runtime: Runtime[AgentContext]) -> Any:
+    ctx = runtime.context
+    intent = state.get("intent")
+    if not intent or state.get("outcome"):
+        return Command(goto="respond")
+    spec = ctx.runner.spec(intent["tool"])
+    if not spec.confirm or intent.get("confirmed"):
+        return Command(goto="execute")
+    question = confirmation_question(spec, intent, ctx.stats.get("names", {}))
+    preface = state.get("preface")
+    speech = f"{preface} {question}" if preface else question
+    answer = interrupt(
+        {
+            "speech": speech,
+            "awaiting": "confirmation",
+            "tool": spec.name,
+            "arguments": intent.get("arguments") or {},
+            "routed_by": intent.get("routed_by", "local"),
+        }
+    )
+    text = str(answer)
+    if is_yes(text) and correction(text) is None:
+        return Command(
+            goto="execute",
+            update={"intent": {**intent, "confirmed": True}, "deferred": None, "preface": None},
+        )
+    if is_no(text):
+        update = {**said("Okay, I won't. Nothing changed."), "deferred": None, "preface": None}
+        return Command(goto="respond", update=update)
+    pending: Pending = {"kind": "confirmation", "question": question, "intent": intent}
+    return Command(
+        goto="understand",
+        update={"text": text, "deferred": pending, "intent": None, "preface": None},
+    )

@@ -1,0 +1,131 @@
+"""Second node: references become ids through read tools ("her", "his wife", "the usual",
+"tonight's show", fuzzy names). A missing value becomes a question; several matches a choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from aitickets.errors import TicketsError
+
+from ..context import AgentContext
+from ..router.fill import Ask, Choose, Filler, fill_arguments
+from ..router.slots import Slots, extract
+from ..speech import Speaker
+from ..state import Focus, Intent, Pending, State
+
+
+def asking(pending: Pending, routed_by: str, intent: Intent) -> dict[str, Any]:
+    return {
+        "pending": pending,
+        "intent": None,
+        "outcome": {
+            "speech": pending["question"],
+            "success": True,
+            "tool": intent["tool"],
+            "arguments": {},
+            "data": None,
+            "routed_by": routed_by,
+            "awaiting": pending["kind"],
+        },
+    }
+
+
+def failed(exc: TicketsError, intent: Intent, speaker: Speaker) -> dict[str, Any]:
+    return {
+        "intent": None,
+        "outcome": {
+            "speech": speaker.error(exc),
+            "success": False,
+            "tool": intent["tool"],
+            "arguments": intent.get("arguments") or {},
+            "data": {"error": {"code": exc.code, "message": exc.message}},
+            "routed_by": intent.get("routed_by", "local"),
+            "awaiting": None,
+        },
+    }
+
+
+def speaker_for(ctx: AgentContext, focus: Focus) -> Speaker:
+    return Speaker(ctx.tz, ctx.runner.clock(), ctx.stats.get("names", {}), dict(focus))
+
+
+def _merge(slots: Slots, extra: Slots) -> None:
+    """A correction or an answer overrides what it says, and keeps the rest of the sentence."""
+    if extra.people:
+        slots.people = extra.people
+        slots.pronoun = None
+        slots.relation = None
+    for name in ("email", "phone", "quantity", "money_cents", "code", "period", "day"):
+        value = getattr(extra, name)
+        if value is not None:
+            setattr(slots, name, value)
+    if extra.shows:
+        slots.shows = extra.shows
+    if extra.tier_keys:
+        slots.tier_keys = extra.tier_keys
+    slots.ids.update(extra.ids)
+    slots.usual = slots.usual or extra.usual
+
+
+async def resolve(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    intent = state.get("intent")
+    if not intent or intent.get("final"):
+        return {}
+    catalog = await ctx.catalog.get(ctx.actor)
+    ctx.stats["names"] = {s.id: s.name for s in catalog.shows}
+    focus = dict(state.get("focus") or {})
+    now = ctx.runner.clock()
+    tz = ctx.tz
+    if catalog.shows:
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(catalog.shows[0].timezone)
+    slots = extract(intent.get("text", ""), catalog, now, tz)
+    if intent.get("override"):
+        _merge(slots, extract(intent["override"], catalog, now, tz))
+    spec = ctx.runner.spec(intent["tool"])
+    fields = spec.input_model.model_fields
+    arguments = dict(intent.get("arguments") or {})
+    filler = Filler(ctx.runner, ctx.actor, catalog, slots, focus, spec, arguments)
+    # A chosen customer or show the tool has no field for still steers the other fields.
+    if "customer_id" in arguments and "customer_id" not in fields:
+        ident = arguments.pop("customer_id")
+        filler.memo["customer0"] = catalog.person(ident)
+    if "event_id" in arguments and "event_id" not in fields:
+        filler.memo["show"] = catalog.show(arguments.pop("event_id"))
+    speaker = speaker_for(ctx, focus)
+    routed_by = intent.get("routed_by", "local")
+    try:
+        filled = await fill_arguments(filler)
+    except Ask as ask:
+        pending: Pending = {
+            "kind": "value",
+            "question": ask.question,
+            "intent": {**intent, "arguments": arguments},
+            "field": ask.field,
+        }
+        return asking(pending, routed_by, intent)
+    except Choose as choose:
+        pending = {
+            "kind": "choice",
+            "question": choose.question,
+            "intent": {**intent, "arguments": arguments},
+            "options": choose.options,
+            "field": choose.field,
+        }
+        return asking(pending, routed_by, intent)
+    except TicketsError as exc:
+        return failed(exc, intent, speaker)
+    about: Focus = {}
+    person = filler.memo.get("customer0")
+    if person is not None:
+        about.update(customer_id=person.id, customer_name=person.name)
+    show = filler.memo.get("show")
+    if show is not None:
+        about.update(event_id=show.id, event_name=show.name)
+    if "tickets" in filler.memo:
+        about["ticket_ids"] = [t.ticket_id for t in filler.memo["tickets"]]
+    return {"intent": {**intent, "arguments": filled, "focus": about}}

@@ -1,0 +1,1 @@
+"""The local router: lexicon, slots, ranking, argument filling, short answers."""

@@ -1,0 +1,71 @@
+"""Short answers that are about the conversation, not the venue: yes, no, never mind, undo,
+"the second one", and corrections ("no, I meant Mike")."""
+
+from __future__ import annotations
+
+import re
+
+from .text import fold
+
+_YES = re.compile(
+    r"^\s*(yes|yeah|yep|yup|sure|ok|okay|go ahead|do it|confirm|confirmed|correct|right|"
+    r"please do|absolutely|affirmative|definitely|of course|that's right|thats right)\b"
+)
+_NO = re.compile(
+    r"^\s*(no|nope|nah|don't|dont|do not|cancel that|never ?mind|forget it|stop|"
+    r"hold on|wait|not now|leave it|abort)\b"
+)
+_UNDO = re.compile(
+    r"^\s*(?:please\s+)?(undo|revert|reverse|take back|roll back)\s*(that|it|this|the last"
+    r"(?: one| thing| action)?)?\s*[.!]?\s*(please)?\s*$|^\s*undo\b"
+)
+_CORRECTION = re.compile(
+    r"^\s*(?:(?:no|nope|sorry|oops|actually|wait)[,.!]?\s+)*"
+    r"(?:i\s+meant|i\s+mean|i\s+said|it\s+was|it's|it\s+is|make\s+(?:that|it)"
+    r"|not\s+\w+(?:\s+\w+)?\s*,\s*(?:but\s+)?|change\s+(?:that|it)\s+to)\s+(?P<value>.+)$",
+    re.I,
+)
+_SHORT_CORRECTION = re.compile(r"^\s*(?:no|nope|sorry|actually)[,.!]?\s+(?P<value>.+)$", re.I)
+_NOT_A_VALUE = re.compile(
+    r"^(thanks|thank|don't|dont|do not|never|stop|cancel|wait|not|no|leave|forget|yes|ok|okay|"
+    r"please|that's|thats|i don't|i dont|it's fine|its fine|go|keep)\b",
+    re.I,
+)
+_ORDINALS = {
+    "first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1,
+    "third": 2, "3rd": 2, "three": 2, "3": 2, "last": -1,
+}  # fmt: skip
+
+
+def is_yes(text: str) -> bool:
+    return bool(_YES.match(fold(text)))
+
+
+def is_no(text: str) -> bool:
+    low = fold(text).strip(" .!")
+    return bool(_NO.match(low)) and correction(text) is None and len(low.split()) <= 4
+
+
+def is_undo(text: str) -> bool:
+    return bool(_UNDO.match(fold(text)))
+
+
+def correction(text: str) -> str | None:
+    """The new value of a correction ("no, I meant Mike" → "Mike"), else None."""
+    text = text.strip().rstrip(".!")
+    match = _CORRECTION.match(text) or _SHORT_CORRECTION.match(text)
+    if not match or _NOT_A_VALUE.match(match.group("value")):
+        return None
+    value = match.group("value").strip(" ,.")
+    return value or None
+
+
+def ordinal(text: str) -> int | None:
+    """ "the second one" → 1; "number 3" → 2; "the last one" → -1."""
+    low = fold(text)
+    if len(low.split()) > 6:
+        return None
+    for word in re.findall(r"[a-z0-9]+", low):
+        if word in _ORDINALS and (word not in ("one", "1") or len(low.split()) <= 2):
+            return _ORDINALS[word]
+    return None

@@ -1,0 +1,302 @@
+"""What speaks for each tool: curated verbs and nouns keyed by tool name (data, not code), plus
+the words of every registry entry's name, description and examples, weighted by how rare they
+are. Tools registered later get the generic part automatically."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tools.registry import Registry
+
+from .text import STOP, content_stems, stem, words
+
+
+@dataclass(frozen=True)
+class ToolWords:
+    phrases: tuple[str, ...] = ()  # strong signals; several words must appear in order
+    words: tuple[str, ...] = ()  # weaker nouns and verbs
+    patterns: tuple[str, ...] = ()  # regexes with named groups filling text slots
+    flags: dict[str, tuple[str, str]] = field(default_factory=dict)  # bool field: (true, false)
+
+
+def W(
+    phrases: str = "",
+    words: str = "",
+    patterns: tuple[str, ...] = (),
+    flags: dict[str, tuple[str, str]] | None = None,
+) -> ToolWords:
+    return ToolWords(
+        tuple(p.strip() for p in phrases.split("|") if p.strip()),
+        tuple(words.split()),
+        patterns,
+        flags or {},
+    )
+
+
+_NAME = r"(?P<name>[\w'. -]+?)"
+TOOL_WORDS: dict[str, ToolWords] = {
+    # check-in
+    "check_in_by_name": W(
+        "check in|checkin|check-in|arrive|is here|are here|just got here|let in|admit|showed up",
+        "door entry",
+        flags={"all_tickets": (r"\b(all|every|both)\b", r"$^")},
+    ),
+    "check_in_party": W(
+        "whole party|entire party|check in the party|family is here|all of them",
+        "party group family everyone",
+    ),
+    "check_in_ticket": W("scan|qr code|qr", "validate token"),
+    "undo_check_in": W("uncheck|check out|by mistake checked|undo check in", "mistake"),
+    "get_checkin_stats": W(
+        "how many check in|how many are in|how many have arrive|door going|"
+        "checked in so far|how many people are here",
+        "attendance turnout",
+    ),
+    # sales and reports
+    "get_revenue_report": W(
+        "revenue|how much money|how much did we make|how much have we made|"
+        "takings|earn|make last|sales report|income",
+        "money total gross",
+    ),
+    "get_event_sales": W(
+        "how many have we sell|how many did we sell|how many sell|sales for|"
+        "how are sales|sell through|how much has",
+        "sales sell",
+    ),
+    "get_ticket_availability": W(
+        "how many left|tickets left|seats left|sold out|still available|"
+        "remaining|availability|any left|how many tickets are left",
+        "left remain available capacity",
+    ),
+    "purchase_tickets": W(
+        "sell|book|comp|buy|purchase|reserve|get him|get her", "cash ticket order"
+    ),
+    "list_orders": W("orders for|list orders|show orders|his orders|her orders", "orders"),
+    "get_order": W("order details|show order|look up order", "order"),
+    # tickets
+    "refund_ticket": W("refund|money back|reimburse|give back", "refund"),
+    "refund_order": W("refund the whole order|refund all|refund every|refund the order", "order"),
+    "cancel_ticket": W("void|cancel ticket|cancel the ticket|scrap the ticket", "void"),
+    "transfer_ticket": W(
+        "transfer|give ticket to|move ticket to|reassign|put in name",
+        "transfer",
+        patterns=(r"\b(?:to|for)\s+(?P<to_name>[A-Za-z][\w'.-]+(?: [A-Z][\w'.-]+)?)\s*$",),
+    ),
+    "get_ticket": W("look up ticket|ticket status|status of ticket", "ticket"),
+    "get_ticket_qr": W("qr code for|show qr|qr image", "qr"),
+    "get_ticket_status": W("is this qr valid|is this code valid", "qr valid"),
+    "guest_list": W(
+        "guest list|who is coming|who has not checked in|who hasn't checked in|"
+        "who's coming|list guests|who is on the list",
+        "guest attendee",
+    ),
+    # customers
+    "get_customer_profile": W(
+        "tell me about|profile|who is|how much has spent|spent with us|history", "customer spend"
+    ),
+    "get_customer_tickets": W(
+        "what tickets does|tickets does|his tickets|her tickets|which tickets|what tickets has",
+        "holds",
+    ),
+    "get_customer_party": W(
+        "who came with|who is with|party of|his wife|her husband|family of|who is his|who is her",
+        "party family relative",
+    ),
+    "search_customers": W(
+        "find|search|look for|who has the number|whose number|find customer", "customer"
+    ),
+    "lookup_customer": W("look up the customer|whose email|whose number|who has email", "lookup"),
+    "register_customer": W(
+        "register|new customer|sign up|add customer|add as a customer|create customer",
+        "customer",
+        patterns=(
+            r"(?:register|add|sign up|create)\s+(?:a new customer\s+)?"
+            r"(?P<name>[A-Za-z][\w'.-]*(?: [A-Za-z][\w'.-]*)?)"
+            r"(?: as a (?:new )?customer)?",
+        ),
+    ),
+    "update_customer": W(
+        "change phone|change email|update phone|update email|new number|"
+        "new email|change number|phone to|email to",
+        "phone email update",
+    ),
+    "update_customer_preferences": W(
+        "preference|aisle seat|wheelchair|contact by", "seating language accessibility prefer like"
+    ),
+    "set_vip_status": W(
+        "vip|make vip|no longer vip",
+        "vip",
+        flags={"vip": (r"$^", r"\b(no longer|not|remove|take away|isn't|revoke)\b")},
+    ),
+    "mark_do_not_call": W("do not call|don't call|dont call|stop calling|no more calls", "call"),
+    "add_customer_note": W(
+        "note that|make a note|remember that|add a note|write down",
+        "note",
+        patterns=(r"(?:note|remember|write down)(?: that)?\s+(?P<body>.+)$",),
+    ),
+    "get_customer_notes": W("notes on|what notes|notes about|show notes", "notes"),
+    "link_customers": W(
+        "is the wife of|wife is|husband is|are married|is related|link",
+        "wife husband married related",
+    ),
+    "unlink_customers": W("not related|unlink|remove the link", "unlink"),
+    "delete_customer": W("delete customer|remove customer|delete the customer", "delete"),
+    # events
+    "list_events": W(
+        "what's on|whats on|what is on|upcoming|list events|events this|"
+        "what shows|what events|coming up|schedule|calendar",
+        "event show schedule",
+    ),
+    "get_event": W("tell me about|when is|what time is|details of|start", "when"),
+    "create_event": W(
+        "create event|new event|add event|schedule a|add a show|create a show",
+        "create",
+        patterns=(
+            r"(?:called|named)\s+(?P<name>.+?)(?:\s+(?:on|at|for|next|this|"
+            r"tomorrow)\b|$)",
+        ),
+    ),
+    "update_event": W(
+        "rename|change the description|change description|update the event",
+        "rename description",
+        patterns=(r"rename\s+.+?\s+to\s+(?P<name>.+)$",),
+    ),
+    "postpone_event": W("postpone|push back|reschedule|move to|delay", "postpone"),
+    "cancel_event": W(
+        "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel", "cancel"
+    ),
+    "delete_event": W("delete the event|delete event|delete the show", "delete"),
+    "set_event_visibility": W("hide|make public|unlisted|draft|unhide|visible", "visibility"),
+    "create_recurring_event": W(
+        "every week|weekly|recurring|every thursday|every friday|series", "recurring weekly monthly"
+    ),
+    "update_event_series": W("every event in the series|rename the series", "series"),
+    "list_categories": W("what categories|list categories", "categories category"),
+    "create_category": W("create a category|new category|add a category", "category"),
+    "update_category": W("rename the category|change category", "category"),
+    "delete_category": W("delete the category|remove the category", "category"),
+    "get_category_events": W("what comedy|what jazz|events in category", "category"),
+    "get_event_categories": W("what kind of event|which categories is", "kind"),
+    "add_event_categories": W("put in category|tag as|add to category", "tag"),
+    "remove_event_categories": W("take out of category|untag", "untag"),
+    # tiers
+    "list_ticket_tiers": W(
+        "what tickets are there|price|prices|how much are tickets|tiers|"
+        "ticket types|how much is a ticket",
+        "tier price cost",
+    ),
+    "create_ticket_tier": W("add a tier|new tier|create tier|create tickets at", "tier"),
+    "update_ticket_tier": W(
+        "raise the price|lower the price|change price|pause|resume", "price pause"
+    ),
+    "add_tickets": W("add more tickets|release more|more seats|add seats|more tickets", "more"),
+    "toggle_all_tickets": W(
+        "stop all sales|stop selling|open sales|resume sales|pause sales|stop ticket sales",
+        "sales",
+        flags={
+            "on_sale": (
+                r"\b(open|resume|start|restart|back on)\b",
+                r"\b(stop|pause|close|halt|suspend)\b",
+            )
+        },
+    ),
+    "delete_ticket_tier": W("delete the tier|remove the tier", "tier"),
+    # promos
+    "create_promo_code": W(
+        "create a promo|new promo|discount code|make a code|promo code for", "promo discount"
+    ),
+    "list_promo_codes": W("list promo|which codes|promo codes|discount codes", "promo codes"),
+    "validate_promo_code": W("is the code|code valid|does code work", "valid"),
+    "deactivate_promo_code": W("turn off code|deactivate|disable code", "deactivate"),
+    "activate_promo_code": W("turn on code|reactivate|activate|enable code", "activate"),
+    "delete_promo_code": W("delete promo|delete code", "delete"),
+    # waitlist
+    "get_waitlist": W("waitlist|waiting list|who is waiting", "waitlist"),
+    "join_waitlist": W(
+        "put on the waitlist|add to waitlist|join waitlist|add to the waiting", "waitlist"
+    ),
+    "remove_from_waitlist": W(
+        "take off waitlist|remove from waitlist|off the waiting list", "waitlist"
+    ),
+    "get_waitlist_position": W("place in line|position on waitlist|where am i", "position"),
+    # about page
+    "add_team_member": W(
+        "add to team|add to the about|to the team|as ceo|about page|join team",
+        "team about",
+        patterns=(
+            rf"(?:add|put)\s+{_NAME}\s+as\s+(?:the\s+|our\s+|a\s+|an\s+)?"
+            r"(?P<title>.+?)(?:\s+(?:to|on|in)\s+(?:the\s+)?"
+            r"(?:about|team)\b.*)?$",
+            rf"(?:add|put)\s+{_NAME}\s+(?:to|on)\s+(?:the\s+)?"
+            r"(?:about|team)\b.*?(?:\s+as\s+(?:the\s+|our\s+|a\s+)?"
+            r"(?P<title>.+))?$",
+        ),
+    ),
+    "remove_team_member": W(
+        "remove from team|off the about|take off the team|off the team",
+        "team",
+        patterns=(rf"(?:remove|take)\s+{_NAME}\s+(?:from|off)\s",),
+    ),
+    "list_team_members": W("who is on the team|list the team|team members", "team"),
+    "get_about_page": W("about page|what does our mission|show the about", "about mission"),
+    "update_about_section": W(
+        "change our mission|update the about|change the story|mission to", "mission story"
+    ),
+    # venues, keys, messages
+    "list_venues": W("list venues|what venues", "venue"),
+    "get_venue": W("tell me about the venue|venue details", "venue"),
+    "create_venue": W("add a venue|new venue|create venue", "venue"),
+    "update_venue": W("venue capacity|venue moved|change the venue", "venue"),
+    "delete_venue": W("delete the venue|remove venue", "venue"),
+    "create_api_key": W("create a key|new api key|make a key", "key"),
+    "list_api_keys": W("list keys|api keys", "keys"),
+    "revoke_api_key": W("revoke", "revoke"),
+    "list_messages": W("messages we sent|did the email go|last messages|outbox", "message email"),
+}
+
+
+@dataclass
+class Lexicon:
+    """Per tool: stem → weight; phrases as stem tuples."""
+
+    weights: dict[str, dict[str, float]]
+    phrases: dict[str, list[tuple[str, ...]]]
+    vocabulary: frozenset[str]
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w not in STOP or w in ("in", "on", "off", "up"))
+
+
+def build(registry: Registry) -> Lexicon:
+    raw: dict[str, Counter[str]] = {}
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    for spec in registry:
+        bag: Counter[str] = Counter()
+        for part in spec.name.split("_"):
+            bag[stem(part)] += 1.5
+        for example in spec.examples:
+            for s in set(content_stems(words(example))):
+                bag[s] += 1.0
+        for s in set(content_stems(words(spec.summary))):
+            bag[s] += 0.4
+        curated = TOOL_WORDS.get(spec.name, ToolWords())
+        for w in curated.words:
+            bag[stem(w)] += 2.0
+        phrases[spec.name] = [p for p in (_phrase(t) for t in curated.phrases) if p]
+        for p in phrases[spec.name]:
+            for s in p:
+                bag[s] += 1.0
+        raw[spec.name] = bag
+    df: Counter[str] = Counter()
+    for bag in raw.values():
+        df.update(set(bag))
+    n = max(len(raw), 1)
+    weights = {
+        name: {s: min(w, 4.0) * math.log(1 + n / df[s]) / math.log(1 + n) for s, w in bag.items()}
+        for name, bag in raw.items()
+    }
+    vocabulary = frozenset(df)
+    return Lexicon(weights=weights, phrases=phrases, vocabulary=vocabulary)

@@ -1,0 +1,351 @@
+"""Typed slots found anywhere in a sentence: people and shows matched against the catalog,
+tiers, periods and days in the venue's zone, numbers (also in words), money, emails, phones,
+ids ("ticket 42"), pronouns, relations and "the usual"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from rapidfuzz import fuzz, process
+from text_to_num import alpha2digit
+
+from .catalog import Catalog, Person, Show
+from .text import STOP, fold, words
+
+NAME_CUTOFF = 86
+GENERIC_EVENT_WORDS = frozenset(
+    ["night", "show", "hour", "live", "event", "evening", "party", "the", "and", "of", "a"]
+)
+TIER_ALIASES = {"ga": "general", "gen": "general", "vip": "vip", "general": "general"}
+RELATIONS = {
+    "wife": "wife", "husband": "husband", "partner": "partner", "spouse": "spouse",
+    "son": "son", "daughter": "daughter", "kid": "child", "kids": "child", "child": "child",
+    "mother": "mother", "mom": "mother", "father": "father", "dad": "father",
+    "brother": "brother", "sister": "sister", "friend": "friend", "girlfriend": "partner",
+    "boyfriend": "partner",
+}  # fmt: skip
+PERSON_PRONOUNS = frozenset(
+    ["he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs"]
+)
+EVENT_PRONOUNS = frozenset(["it"])
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ORDINALS = {"first": 1, "second": 2, "third": 3, "1st": 1, "2nd": 2, "3rd": 3, "last": -1}
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_MONEY = re.compile(
+    r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|bucks|usd)\b"
+)
+_PERCENT = re.compile(r"(\d{1,3})\s*(?:%|percent|per cent)")
+_ID = re.compile(
+    r"\b(ticket|order|customer|event|tier|code|key|entry|member|category|venue|series)"
+    r"\s*(?:number|no\.?|#|id)?\s*#?(\d{1,9})\b"
+)
+_CODE = re.compile(r"\bcode\s+([A-Za-z0-9][A-Za-z0-9_-]{2,39})\b")
+_CAPS_CODE = re.compile(r"\b([A-Z][A-Z0-9]*\d[A-Z0-9]*)\b")
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{1,400})[\"\u201d]")
+_TIME_CUE = re.compile(
+    r"\b(at \d|\d\s*(?:am|pm)\b|\d:\d\d|noon|midnight|tomorrow|next|in \d+ (?:day|week|month)s?"
+    r"|" + "|".join(WEEKDAYS) + r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+)
+_USUAL = re.compile(r"\b(the usual|same as (?:always|usual|last time)|his usual|her usual)\b")
+_NEGATED = re.compile(r"\b(no longer|not|isn't|isnt|aren't|don't|dont|never|remove|stop|off)\b")
+
+
+@dataclass
+class Mention:
+    text: str
+    candidates: list[Person]
+    exact: bool
+
+
+@dataclass
+class Slots:
+    text: str
+    now: datetime
+    tz: ZoneInfo
+    tokens: list[str]
+    numbered: str
+    people: list[Mention] = field(default_factory=list)
+    shows: list[Show] = field(default_factory=list)
+    tier_keys: list[str] = field(default_factory=list)
+    consumed: set[str] = field(default_factory=set)
+    period: tuple[datetime, datetime] | None = None
+    day: date | None = None
+    quantity: int | None = None
+    money_cents: int | None = None
+    percent: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    ids: dict[str, int] = field(default_factory=dict)
+    code: str | None = None
+    quoted: str | None = None
+    pronoun: str | None = None
+    event_pronoun: bool = False
+    relation: str | None = None
+    usual: bool = False
+    negated: bool = False
+    everyone: bool = False
+    show_word: bool = False
+
+    @cached_property
+    def when(self) -> datetime | None:
+        """A point in time ("next Friday at 8pm"), parsed only when a tool needs one."""
+        if not _TIME_CUE.search(fold(self.text)):
+            return None
+        from dateparser.search import search_dates
+
+        found = search_dates(
+            self.text,
+            languages=["en"],
+            settings={
+                "RELATIVE_BASE": self.now.astimezone(self.tz).replace(tzinfo=None),
+                "PREFER_DATES_FROM": "future",
+                "TIMEZONE": str(self.tz),
+                "RETURN_AS_TIMEZONE_AWARE": True,
+            },
+        )
+        if not found:
+            return None
+        return max(found, key=lambda item: len(item[0]))[1]
+
+    @property
+    def person(self) -> Mention | None:
+        return self.people[0] if self.people else None
+
+
+def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
+    tokens = words(text)
+    low = fold(text)
+    numbered = alpha2digit(low, "en", threshold=0)
+    slots = Slots(text=text, now=now, tz=tz, tokens=tokens, numbered=numbered)
+    _contacts(slots, text)
+    _ids_and_codes(slots, text)
+    _money_and_numbers(slots)
+    _periods(slots, low)
+    _shows(slots, catalog)
+    _tiers(slots, catalog)
+    _people(slots, catalog)
+    _references(slots, low)
+    quoted = _QUOTED.search(text)
+    slots.quoted = quoted.group(1).strip() if quoted else None
+    return slots
+
+
+def _contacts(slots: Slots, text: str) -> None:
+    email = _EMAIL.search(text)
+    if email:
+        slots.email = email.group(0).lower()
+        slots.consumed.update(words(email.group(0)))
+    rest = _EMAIL.sub(" ", text)
+    for match in _PHONE.finditer(rest):
+        digits = sum(ch.isdigit() for ch in match.group(0))
+        if digits < 7:
+            continue
+        try:
+            parsed = phonenumbers.parse(match.group(0), "US")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(parsed):
+            slots.phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            break
+
+
+def _ids_and_codes(slots: Slots, text: str) -> None:
+    for kind, number in _ID.findall(slots.numbered):
+        slots.ids.setdefault(kind, int(number))
+    code = _CODE.search(text) or _CAPS_CODE.search(text)
+    if code and not code.group(1).isdigit():
+        slots.code = code.group(1).upper()
+        slots.consumed.add(code.group(1).lower())
+
+
+def _money_and_numbers(slots: Slots) -> None:
+    text = _EMAIL.sub(" ", slots.numbered)
+    text = _PHONE.sub(" ", text) if slots.phone else text
+    money = _MONEY.search(text)
+    if money:
+        amount = (money.group(1) or money.group(2)).replace(",", "")
+        slots.money_cents = round(float(amount) * 100)
+        text = text.replace(money.group(0), " ")
+    percent = _PERCENT.search(text)
+    if percent:
+        slots.percent = int(percent.group(1))
+        text = text.replace(percent.group(0), " ")
+    text = _ID.sub(" ", text)
+    text = re.sub(r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b", " ", text)
+    text = re.sub(r"\b(?:last|past|next|in)\s+\d+\s+\w+", " ", text)
+    text = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", text)
+    for number in re.findall(r"\b\d{1,4}\b", text):
+        slots.quantity = int(number)
+        break
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz)
+
+
+def _periods(slots: Slots, low: str) -> None:
+    today = slots.now.astimezone(slots.tz).date()
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    span: tuple[date, date] | None = None
+    numbered = slots.numbered
+    if m := re.search(r"\b(?:last|past|previous)\s+(\d+)\s+(day|week|month)s?", numbered):
+        days = int(m.group(1)) * {"day": 1, "week": 7, "month": 30}[m.group(2)]
+        span = (today - timedelta(days=days - 1), today + timedelta(days=1))
+    elif re.search(r"\b(last|previous|past) week\b", low):
+        span = (monday - timedelta(days=7), monday)
+    elif re.search(r"\b(this|the) week\b|\bso far this week\b", low):
+        span = (monday, monday + timedelta(days=7))
+    elif re.search(r"\bnext week\b", low):
+        span = (monday + timedelta(days=7), monday + timedelta(days=14))
+    elif re.search(r"\b(this|the) weekend\b", low):
+        saturday = monday + timedelta(days=5)
+        span = (saturday, saturday + timedelta(days=2))
+    elif re.search(r"\b(last|previous|past) month\b", low):
+        previous = (first - timedelta(days=1)).replace(day=1)
+        span = (previous, first)
+    elif re.search(r"\b(this|the) month\b", low):
+        following = (first + timedelta(days=32)).replace(day=1)
+        span = (first, following)
+    elif re.search(r"\b(this|the) year\b", low):
+        span = (today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1, day=1))
+    elif re.search(r"\byesterday\b|\blast night\b", low):
+        span = (today - timedelta(days=1), today)
+        slots.day = today - timedelta(days=1)
+    elif re.search(r"\b(today|tonight|this evening)\b", low):
+        span = (today, today + timedelta(days=1))
+        slots.day = today
+    elif re.search(r"\btomorrow\b", low):
+        span = (today + timedelta(days=1), today + timedelta(days=2))
+        slots.day = today + timedelta(days=1)
+    else:
+        for index, name in enumerate(WEEKDAYS):
+            if re.search(rf"\b{name}\b", low):
+                ahead = (index - today.weekday()) % 7
+                if re.search(rf"\bnext {name}\b", low) and ahead == 0:
+                    ahead = 7
+                if re.search(rf"\blast {name}\b", low):
+                    ahead = ahead - 7 if ahead else -7
+                slots.day = today + timedelta(days=ahead)
+                span = (slots.day, slots.day + timedelta(days=1))
+                break
+    if span:
+        slots.period = (_local_midnight(span[0], slots.tz), _local_midnight(span[1], slots.tz))
+
+
+def _shows(slots: Slots, catalog: Catalog) -> None:
+    tokens = [t for t in slots.tokens if t not in slots.consumed]
+    text = " ".join(tokens)
+    best: list[tuple[float, Show]] = []
+    for show in catalog.shows:
+        if show.status == "cancelled" and "cancel" not in text:
+            continue
+        if show.key and show.key in text:
+            best.append((2.0, show))
+            continue
+        distinctive = [w for w in show.key.split() if w not in GENERIC_EVENT_WORDS]
+        if not distinctive:
+            continue
+        hits = sum(
+            1
+            for w in distinctive
+            if process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+        )
+        if hits:
+            best.append((hits / len(distinctive), show))
+    if not best:
+        return
+    top = max(score for score, _ in best)
+    if top < 0.5:
+        return
+    chosen = [show for score, show in best if score == top]
+    # The same name on several dates: the next one first.
+    chosen.sort(key=lambda s: (s.starts_at < slots.now - timedelta(hours=6), s.starts_at))
+    slots.shows = chosen
+    for show in chosen[:1]:
+        for w in show.key.split():
+            match = process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+            if match:
+                slots.consumed.add(match[0])
+
+
+def _tiers(slots: Slots, catalog: Catalog) -> None:
+    text = " " + " ".join(t for t in slots.tokens if t not in slots.consumed) + " "
+    names = {tier.key for show in catalog.shows for tier in show.tiers}
+    for alias, target in TIER_ALIASES.items():
+        if f" {alias} " in text:
+            slots.tier_keys.append(target)
+    for key in sorted(names, key=len, reverse=True):
+        if f" {key} " in text:
+            slots.tier_keys.append(key)
+
+
+def _name_index(catalog: Catalog) -> dict[str, list[Person]]:
+    index: dict[str, list[Person]] = getattr(catalog, "_name_index", None) or {}
+    if not index:
+        for person in catalog.people:
+            for part in person.key.split():
+                index.setdefault(part, []).append(person)
+        catalog._name_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def _people(slots: Slots, catalog: Catalog, vocabulary: frozenset[str] = frozenset()) -> None:
+    index = _name_index(catalog)
+    if not index:
+        return
+    tokens = slots.tokens
+    used: set[int] = set()
+    keys = list(index)
+    full = {p.key: p for p in catalog.people if len(p.key.split()) >= 2}
+    full_keys = list(full)
+    for i, token in enumerate(tokens):
+        if i in used or token in slots.consumed or token in STOP or len(token) < 2:
+            continue
+        span: list[int] = []
+        candidates: list[Person] = []
+        if i + 1 < len(tokens) and tokens[i + 1] not in slots.consumed:
+            pair = f"{token} {tokens[i + 1]}"
+            hits = process.extract(pair, full_keys, scorer=fuzz.ratio, score_cutoff=84, limit=3)
+            if hits:
+                best = hits[0][1]
+                candidates = [full[k] for k, score, _ in hits if score >= best - 2]
+                span = [i, i + 1]
+        if not span:
+            match = process.extractOne(token, keys, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+            if not match:
+                continue
+            candidates, span = list(index[match[0]]), [i]
+        used.update(span)
+        slots.consumed.update(tokens[j] for j in span)
+        text = " ".join(tokens[j] for j in span)
+        exact = len(span) > 1 or len(candidates) == 1
+        slots.people.append(Mention(text=text, candidates=candidates, exact=exact))
+
+
+def _references(slots: Slots, low: str) -> None:
+    tokens = set(slots.tokens)
+    for token in slots.tokens:
+        if token in PERSON_PRONOUNS and token not in slots.consumed:
+            slots.pronoun = token
+            break
+    slots.event_pronoun = bool(tokens & EVENT_PRONOUNS) or bool(
+        re.search(r"\b(that|the|this) (show|event|gig|concert)\b", low)
+    )
+    for token in slots.tokens:
+        if token in RELATIONS:
+            slots.relation = RELATIONS[token]
+            break
+    slots.show_word = bool(re.search(r"\b(show|event|gig|concert|performance)s?\b", low))
+    slots.usual = bool(_USUAL.search(low))
+    slots.negated = bool(_NEGATED.search(low))
+    slots.everyone = bool(
+        re.search(r"\b(all|everyone|everybody|whole|entire|party|family|group)\b", low)
+    )

@@ -1,0 +1,169 @@
+"""Words of an utterance: lower-cased tokens, a light stemmer, and the filler people add."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9@.+'_-]+|\$\d[\d,.]*")
+_POSSESSIVE = re.compile(r"(\w)'s\b")
+
+# Words that say nothing about what to do: politeness, filler, glue.
+STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "for",
+        "of",
+        "and",
+        "or",
+        "on",
+        "in",
+        "at",
+        "by",
+        "with",
+        "from",
+        "into",
+        "about",
+        "please",
+        "pls",
+        "thanks",
+        "thank",
+        "you",
+        "hey",
+        "hi",
+        "hello",
+        "ok",
+        "okay",
+        "so",
+        "um",
+        "uh",
+        "er",
+        "like",
+        "just",
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "i",
+        "we",
+        "me",
+        "us",
+        "my",
+        "our",
+        "it",
+        "its",
+        "it's",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "there's",
+        "here's",
+        "some",
+        "any",
+        "really",
+        "quick",
+        "quickly",
+        "now",
+        "then",
+        "also",
+        "right",
+        "yeah",
+        "hmm",
+        "well",
+        "let's",
+        "lets",
+        "want",
+        "wanna",
+        "need",
+        "gonna",
+        "go",
+        "get",
+        "got",
+        "have",
+        "has",
+        "had",
+        "what's",
+        "whats",
+        "up",
+        "mate",
+        "guys",
+        "folks",
+        "sir",
+        "madam",
+        "maam",
+        "ma'am",
+        "one",
+    ]
+)
+
+_IRREGULAR = {
+    "sold": "sell",
+    "bought": "buy",
+    "made": "make",
+    "came": "come",
+    "took": "take",
+    "gave": "give",
+    "went": "go",
+    "arrived": "arrive",
+    "here's": "here",
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "kids": "kid",
+    "wife's": "wife",
+    "moneys": "money",
+}
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """Crude but stable: "tickets" → "ticket", "checked" → "check", "refunding" → "refund"."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)] + keep
+            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2]:
+                base = base[:-1]  # "stopped" → "stop"
+            if suffix == "es" and not base.endswith(("sh", "ch", "x", "ss", "z")):
+                base = word[:-1]  # "codes" → "code"
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return base
+    return word
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents folded, curly quotes made straight."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("\u2019", "'").replace("\u2018", "'").lower()
+
+
+def words(text: str) -> list[str]:
+    """Tokens with possessives split off ("mike's" → "mike")."""
+    text = _POSSESSIVE.sub(r"\1", fold(text))
+    return [w.strip(".'-_") for w in _WORD.findall(text) if w.strip(".'-_")]
+
+
+def content_stems(tokens: list[str]) -> list[str]:
+    return [stem(w) for w in tokens if w not in STOP]

@@ -1,0 +1,232 @@
+"""Card payment tools: checkout status and cancellation for buyers, the demo (TEST MODE)
+checkout's Pay button, payment links for staff, and releasing lapsed seat holds. The state
+machine they drive is tools/fulfilment.py; the gateways are integrations/payments.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field, model_validator
+from sqlalchemy import select
+
+from aitickets.errors import Conflict, InvalidInput, NotFound
+from integrations.payments import PaymentLinkRequest, gateway_for
+from persistence.models import Checkout, Event, Order, PaymentLink, TicketTier
+
+from .common import MAX_QUANTITY, Id, In, Out
+from .context import ToolContext
+from .fulfilment import close_checkout, expire_quietly, fulfil_checkout, release_expired
+from .registry import HttpRoute, tool
+
+# --- tools -------------------------------------------------------------------------------------
+
+
+class CheckoutRef(In):
+    access_token: str | None = Field(default=None, min_length=16, max_length=64)
+    session_id: str | None = Field(default=None, min_length=8, max_length=255)
+
+    @model_validator(mode="after")
+    def _one(self) -> CheckoutRef:
+        if (self.access_token is None) == (self.session_id is None):
+            raise ValueError("give either access_token or session_id")
+        return self
+
+
+class CheckoutStatusOut(Out):
+    order_id: int
+    status: str = Field(description="the order: pending, paid, expired, cancelled, refunded")
+    checkout_status: str
+    provider: str
+    test_mode: bool
+    checkout_url: str | None
+    expires_at: datetime | None
+    event_id: int
+    event_name: str
+    tier_name: str
+    quantity: int
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    currency: str
+    access_token: str
+
+
+async def _checkout_by(ctx: ToolContext, ref: CheckoutRef) -> tuple[Checkout, Order]:
+    query = select(Checkout, Order).join(Order, Order.id == Checkout.order_id)
+    if ref.session_id is not None:
+        query = query.where(Checkout.session_id == ref.session_id)
+    else:
+        query = query.where(Order.access_token == ref.access_token)
+    row = (await ctx.session.execute(query)).first()
+    if row is None:
+        raise NotFound("No checkout matches that link.")
+    return row[0], row[1]
+
+
+async def _status(ctx: ToolContext, checkout: Checkout, order: Order) -> CheckoutStatusOut:
+    event = await ctx.session.get(Event, order.event_id)
+    tier = await ctx.session.get(TicketTier, checkout.tier_id)
+    assert event is not None and tier is not None
+    is_open = checkout.status == "open"
+    return CheckoutStatusOut(
+        order_id=order.id,
+        status=order.status,
+        checkout_status=checkout.status,
+        provider=checkout.provider,
+        test_mode=checkout.provider == "demo" or gateway_for(ctx.settings).test_mode,
+        checkout_url=checkout.url if is_open else None,
+        expires_at=checkout.expires_at if is_open else None,
+        event_id=event.id,
+        event_name=event.name,
+        tier_name=tier.name,
+        quantity=checkout.quantity,
+        subtotal_cents=order.subtotal_cents,
+        discount_cents=order.discount_cents,
+        total_cents=order.total_cents,
+        currency=order.currency,
+        access_token=order.access_token,
+    )
+
+
+async def _open_or_close_lapsed(ctx: ToolContext, checkout: Checkout) -> None:
+    if checkout.status == "open" and checkout.expires_at <= ctx.now():
+        await close_checkout(ctx, checkout, "expired")
+
+
+@tool(
+    category="payments",
+    role="public",
+    examples=["has my payment gone through"],
+    http=HttpRoute("GET", "/api/checkout/status"),
+)
+async def get_checkout_status(ctx: ToolContext, args: CheckoutRef) -> CheckoutStatusOut:
+    """Where a card checkout stands: pending (seats held until expires_at), paid, expired or
+    cancelled, found by the buyer's access token or the checkout session id."""
+    checkout, order = await _checkout_by(ctx, args)
+    await _open_or_close_lapsed(ctx, checkout)
+    return await _status(ctx, checkout, order)
+
+
+@tool(
+    category="payments",
+    role="public",
+    idempotent=True,
+    examples=["cancel my checkout"],
+    http=HttpRoute("POST", "/api/checkout/cancel"),
+)
+async def cancel_checkout(ctx: ToolContext, args: CheckoutRef) -> CheckoutStatusOut:
+    """Abandon a pending card checkout: nothing is charged and the held seats go back on sale.
+    A paid order cannot be cancelled here (ask for a refund)."""
+    checkout, order = await _checkout_by(ctx, args)
+    if checkout.status == "complete":
+        raise Conflict("This order is already paid; ask the box office for a refund.", code="paid")
+    if await close_checkout(ctx, checkout, "cancelled") and checkout.provider != "demo":
+        await expire_quietly(checkout.provider, ctx.settings, checkout.session_id)
+    return await _status(ctx, checkout, order)
+
+
+class CompleteDemoCheckoutIn(In):
+    session_id: str = Field(min_length=8, max_length=255)
+
+
+@tool(category="payments", role="public", idempotent=True, examples=["pay the test checkout"])
+async def complete_demo_checkout(
+    ctx: ToolContext, args: CompleteDemoCheckoutIn
+) -> CheckoutStatusOut:
+    """Pay a TEST MODE (demo gateway) checkout: no money moves; the tickets are issued as if
+    Stripe had confirmed the payment. Refused for real gateways and for lapsed checkouts."""
+    checkout, order = await _checkout_by(ctx, CheckoutRef(session_id=args.session_id))
+    if checkout.provider != "demo":
+        raise NotFound("No checkout matches that link.")
+    await _open_or_close_lapsed(ctx, checkout)
+    if checkout.status in ("expired", "cancelled"):
+        raise Conflict(f"This checkout is {checkout.status}; start again.", code=checkout.status)
+    if checkout.status == "open":
+        await fulfil_checkout(ctx, checkout, f"demo_pi_{checkout.id}")
+    return await _status(ctx, checkout, order)
+
+
+class CreatePaymentLinkIn(In):
+    tier_id: Id
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+
+
+class PaymentLinkOut(Out):
+    id: int
+    url: str
+    provider: str
+    event_id: int
+    tier_id: int
+    quantity: int
+    price_cents: int
+    currency: str
+
+
+@tool(
+    category="payments",
+    role="staff",
+    examples=["make a payment link for two VIP tickets", "create a payment link for GA"],
+    http=HttpRoute("POST", "/api/tiers/{tier_id}/payment-link", 201),
+)
+async def create_payment_link(ctx: ToolContext, args: CreatePaymentLinkIn) -> PaymentLinkOut:
+    """A reusable card payment link that sells `quantity` tickets of a paid tier each time
+    someone pays it (tickets are issued when the payment is confirmed, while seats last)."""
+    tier = await ctx.session.get(TicketTier, args.tier_id)
+    if tier is None:
+        raise NotFound(f"No ticket tier with id {args.tier_id}.")
+    if tier.price_cents <= 0:
+        raise InvalidInput(f"{tier.name} is free; payment links are for paid tiers.")
+    event = await ctx.session.get(Event, tier.event_id)
+    assert event is not None
+    if event.status == "cancelled":
+        raise Conflict(f"{event.name} is cancelled.", code="event_cancelled")
+    gateway = gateway_for(ctx.settings)
+    result = await gateway.create_payment_link(
+        PaymentLinkRequest(
+            item_name=f"{event.name} — {tier.name}",
+            unit_amount_cents=tier.price_cents,
+            quantity=args.quantity,
+            currency=tier.currency,
+            redirect_url=f"{ctx.settings.public_base_url.rstrip('/')}/events/{event.id}",
+            metadata={"event_id": str(event.id), "tier_id": str(tier.id)},
+        )
+    )
+    link = PaymentLink(
+        provider=gateway.name,
+        link_id=result.link_id,
+        url=result.url,
+        event_id=event.id,
+        tier_id=tier.id,
+        quantity=args.quantity,
+        price_cents=tier.price_cents,
+        currency=tier.currency,
+        created_by=ctx.actor.name,
+        created_at=ctx.now(),
+    )
+    ctx.session.add(link)
+    await ctx.session.flush()
+    ctx.emit(
+        "payment_link.created", {"payment_link_id": link.id, "tier_id": tier.id}, event_id=event.id
+    )
+    return PaymentLinkOut.model_validate(link)
+
+
+class ExpireCheckoutsIn(In):
+    pass
+
+
+class ExpireCheckoutsOut(Out):
+    expired: int
+
+
+@tool(
+    category="payments",
+    role="admin",
+    idempotent=True,
+    examples=["release expired seat holds"],
+    http=HttpRoute("POST", "/api/checkouts/expire"),
+)
+async def expire_checkouts(ctx: ToolContext, args: ExpireCheckoutsIn) -> ExpireCheckoutsOut:
+    """Expire every unpaid checkout past its hold time and put its seats back on sale (the
+    job worker runs this periodically; sales also do it for their tier when seats run short)."""
+    return ExpireCheckoutsOut(expired=await release_expired(ctx))

@@ -1,0 +1,126 @@
+"""What every page shares: the Jinja environment and its filters, the brand, signed
+double-submit CSRF tokens, and HTML error pages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from tools.context import PUBLIC
+
+HERE = Path(__file__).parent
+CSRF_COOKIE = "aitickets_csrf"
+CSRF_FIELD = "csrf_token"
+_PROCESS_SECRET = secrets.token_bytes(32)  # used when SITE_SECRET is not set
+
+templates = Jinja2Templates(directory=HERE / "templates")  # autoescape on for .html
+
+
+def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%a %d %b %Y, %-I:%M %p") -> str:
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+def _money(cents: int, currency: str = "USD") -> str:
+    if not cents:
+        return "Free"
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}.get(currency, "")
+    amount = f"{cents / 100:,.2f}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+templates.env.filters["local"] = local_time
+templates.env.filters["money"] = _money
+
+
+def ink_for(color: str) -> str:
+    """Black or white, whichever reads better on the brand colour (WCAG relative luminance)."""
+    hex_digits = color.lstrip("#")
+    if len(hex_digits) == 3:
+        hex_digits = "".join(c * 2 for c in hex_digits)
+    channels = [int(hex_digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#111827" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+async def brand(request: Request) -> dict[str, str]:
+    branding = await request.app.state.runner.call("get_site_branding", {}, PUBLIC)
+    return {
+        "name": branding.name,
+        "color": branding.color,
+        "ink": ink_for(branding.color),
+        "logo": branding.logo_url,
+    }
+
+
+def _secret(request: Request) -> bytes:
+    configured = request.app.state.settings.site_secret
+    return configured.encode() if configured else _PROCESS_SECRET
+
+
+def _sign(request: Request, nonce: str) -> str:
+    return hmac.new(_secret(request), nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_nonce(request: Request) -> tuple[str, bool]:
+    """The browser's CSRF nonce (its cookie) and whether it must be set now."""
+    nonce = request.cookies.get(CSRF_COOKIE, "")
+    if 20 <= len(nonce) <= 64 and nonce.replace("-", "").replace("_", "").isalnum():
+        return nonce, False
+    return secrets.token_urlsafe(24), True
+
+
+def check_csrf(request: Request, form: FormData) -> bool:
+    """Signed double submit: the form's token must be our signature of the cookie's nonce, so
+    another site can neither read nor forge it."""
+    nonce = request.cookies.get(CSRF_COOKIE, "")
+    sent = str(form.get(CSRF_FIELD, ""))
+    return bool(nonce) and hmac.compare_digest(sent, _sign(request, nonce))
+
+
+async def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    nonce, fresh = csrf_nonce(request)
+    full = {"brand": await brand(request), "csrf_token": _sign(request, nonce), **context}
+    response = templates.TemplateResponse(
+        request, template, full, status_code=status, headers=headers
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if fresh:
+        response.set_cookie(
+            CSRF_COOKIE,
+            nonce,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
+
+
+async def error_page(request: Request, status: int, message: str) -> Response:
+    return await render(request, "error.html", {"message": message}, status=status)
