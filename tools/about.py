@@ -231,6 +231,7 @@ async def _find_member(ctx: ToolContext, args: RemoveTeamMemberIn) -> TeamMember
     category="about",
     role="staff",
     destructive=True,
+    undo="add_team_member",
     examples=["remove Maria from the team", "take team member 4 off the about page"],
     http=HttpRoute("DELETE", "/api/about/team-member"),
 )

@@ -215,6 +215,7 @@ class RegisterCustomerIn(In):
 @tool(
     category="customers",
     role="staff",
+    undo="delete_customer",
     examples=["add Maria Lopez as a customer, maria@example.com", "register a new event goer"],
     http=HttpRoute("POST", EVENT_GOERS, 201),
 )

@@ -144,6 +144,7 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
 @tool(
     category="orders",
     role="public",
+    undo="refund_order",
     examples=[
         "sell two GA tickets to John Smith for cash",
         "comp a VIP ticket for Sarah",

@@ -194,6 +194,7 @@ async def _place(
 @tool(
     category="waitlist",
     role="public",
+    undo="remove_from_waitlist",
     examples=["put me on the waitlist for jazz night", "add Jane to the waiting list for two"],
     http=HttpRoute("POST", "/api/events/{event_id}/waitlist", 201),
 )
