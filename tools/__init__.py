@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     payments,
     promos,
     site,
+    stream,
     tickets,
     tiers,
     venues,

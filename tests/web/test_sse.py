@@ -15,7 +15,8 @@ from persistence.db import Database
 from persistence.models import DomainEvent
 from tests.conftest import ACTORS, NOW, FixedClock, auth
 from tools.runner import ToolRunner
-from web.sse import StreamFilter, scrub, stream
+from tools.stream import scrub
+from web.sse import StreamFilter, stream
 
 
 @pytest.fixture
@@ -183,7 +184,9 @@ async def test_events_from_any_surface_arrive_as_they_happen(
     received: list[Any] = []
 
     async def listen() -> None:
-        async for item in stream(db, StreamFilter(), 0, poll=0.02, max_seconds=1.0):
+        async for item in stream(
+            runner, ACTORS["staff"], StreamFilter(), 0, poll=0.02, max_seconds=1.0
+        ):
             if item.data:
                 received.append(json.loads(item.data))
                 return
