@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -82,6 +82,8 @@ class _Kind:
 
 HANDLERS: dict[str, _Kind] = {}
 CONSUMERS: dict[str, Consumer] = {}
+# The kinds a consumer reacts to (absent: every kind); the dispatcher skips the rest outright.
+CONSUMER_KINDS: dict[str, frozenset[str]] = {}
 PERIODIC: dict[str, tuple[float, Periodic]] = {}
 
 
@@ -93,9 +95,11 @@ def handler(kind: str, *, on_dead: DeadHook | None = None) -> Callable[[Handler]
     return register
 
 
-def consumer(name: str) -> Callable[[Consumer], Consumer]:
+def consumer(name: str, *, kinds: Iterable[str] | None = None) -> Callable[[Consumer], Consumer]:
     def register(fn: Consumer) -> Consumer:
         CONSUMERS[name] = fn
+        if kinds is not None:
+            CONSUMER_KINDS[name] = frozenset(kinds)
         return fn
 
     return register
@@ -291,9 +295,11 @@ async def _cursor(session: AsyncSession, name: str, *, lock: bool) -> ConsumerCu
     return (await session.scalars(query)).one()
 
 
-async def dispatch(db: Database, settings: Settings, clock: Clock, *, batch: int = 200) -> int:
+async def dispatch(db: Database, settings: Settings, clock: Clock, *, batch: int = 50) -> int:
     """Hand new domain events to every consumer, each once: the fan-out commits with the cursor.
-    An id gap younger than GAP_WAIT may be a transaction still committing: stop before it."""
+    An id gap younger than GAP_WAIT may be a transaction still committing: stop before it.
+    Batches stay small because on SQLite the batch holds the process's one connection, and the
+    door's check-ins wait behind it."""
     async with db.unit_of_work() as session:
         cursor = await _cursor(session, DISPATCH_CURSOR, lock=True)
         rows = (
@@ -310,6 +316,9 @@ async def dispatch(db: Database, settings: Settings, clock: Clock, *, batch: int
             if event.id != expected and clock() - event.created_at < GAP_WAIT:
                 break
             for name, fn in CONSUMERS.items():
+                wanted = CONSUMER_KINDS.get(name)
+                if wanted is not None and event.kind not in wanted:
+                    continue
                 try:
                     async with session.begin_nested():
                         await fn(session, event, settings, clock)

@@ -126,7 +126,7 @@ async def _event_and_venue(session: AsyncSession, event_id: int) -> tuple[Event,
 # --- reacting to domain events ----------------------------------------------------------------
 
 
-@jobs.consumer("notifications")
+@jobs.consumer("notifications", kinds={"ticket.purchased", "event.created", "event.updated"})
 async def on_domain_event(
     session: AsyncSession, event: DomainEvent, settings: Settings, clock: Clock
 ) -> None:

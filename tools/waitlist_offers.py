@@ -153,7 +153,7 @@ async def offer_free_seats(ctx: ToolContext, event_id: int) -> list[WaitlistOffe
     return offers
 
 
-@jobs.consumer("waitlist")
+@jobs.consumer("waitlist", kinds=FREEING)
 async def on_seats_freed(
     session: AsyncSession, event: DomainEvent, settings: Settings, clock: Clock
 ) -> None:

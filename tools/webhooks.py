@@ -172,9 +172,13 @@ async def _add_delivery(
 async def fan_out(
     session: AsyncSession, event: DomainEvent, settings: Settings, clock: Clock
 ) -> None:
-    subs = (
-        await session.scalars(select(WebhookSubscription).where(WebhookSubscription.active))
-    ).all()
+    # Loaded once per dispatch batch (the batch's session), not once per event.
+    subs = session.info.get("active_webhooks")
+    if subs is None:
+        subs = (
+            await session.scalars(select(WebhookSubscription).where(WebhookSubscription.active))
+        ).all()
+        session.info["active_webhooks"] = subs
     for sub in subs:
         if matches(sub.events, event.kind):
             await _add_delivery(
