@@ -82,8 +82,10 @@ class _Kind:
 
 HANDLERS: dict[str, _Kind] = {}
 CONSUMERS: dict[str, Consumer] = {}
-# The kinds a consumer reacts to (absent: every kind); the dispatcher skips the rest outright.
-CONSUMER_KINDS: dict[str, frozenset[str]] = {}
+# Which kinds a consumer reacts to, decided once per dispatch batch (absent: every kind); the
+# dispatcher skips the rest outright, without a savepoint or a call.
+KindFilter = Callable[[AsyncSession], Awaitable[Callable[[str], bool]]]
+CONSUMER_FILTERS: dict[str, KindFilter] = {}
 PERIODIC: dict[str, tuple[float, Periodic]] = {}
 
 
@@ -95,11 +97,23 @@ def handler(kind: str, *, on_dead: DeadHook | None = None) -> Callable[[Handler]
     return register
 
 
-def consumer(name: str, *, kinds: Iterable[str] | None = None) -> Callable[[Consumer], Consumer]:
+def consumer(
+    name: str, *, kinds: Iterable[str] | None = None, wants: KindFilter | None = None
+) -> Callable[[Consumer], Consumer]:
+    """Register an outbox consumer: `kinds` for a fixed set, `wants` to decide per batch from
+    the database (webhooks: the kinds someone subscribed to)."""
+    if kinds is not None:
+        fixed = frozenset(kinds)
+
+        async def wants_fixed(_session: AsyncSession) -> Callable[[str], bool]:
+            return fixed.__contains__
+
+        wants = wants_fixed
+
     def register(fn: Consumer) -> Consumer:
         CONSUMERS[name] = fn
-        if kinds is not None:
-            CONSUMER_KINDS[name] = frozenset(kinds)
+        if wants is not None:
+            CONSUMER_FILTERS[name] = wants
         return fn
 
     return register
@@ -310,14 +324,21 @@ async def dispatch(db: Database, settings: Settings, clock: Clock, *, batch: int
                 .limit(batch)
             )
         ).all()
+        wanted = (
+            {
+                name: await CONSUMER_FILTERS[name](session)
+                for name in CONSUMERS.keys() & CONSUMER_FILTERS.keys()
+            }
+            if rows
+            else {}
+        )
         done = 0
         expected = cursor.position + 1
         for event in rows:
             if event.id != expected and clock() - event.created_at < GAP_WAIT:
                 break
             for name, fn in CONSUMERS.items():
-                wanted = CONSUMER_KINDS.get(name)
-                if wanted is not None and event.kind not in wanted:
+                if name in wanted and not wanted[name](event.kind):
                     continue
                 try:
                     async with session.begin_nested():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -168,7 +169,16 @@ async def _add_delivery(
     return delivery
 
 
-@jobs.consumer("webhooks")
+async def _subscribed(session: AsyncSession) -> Callable[[str], bool]:
+    """The kinds someone has subscribed to, read once per dispatch batch."""
+    subs = (
+        await session.scalars(select(WebhookSubscription).where(WebhookSubscription.active))
+    ).all()
+    session.info["active_webhooks"] = subs
+    return lambda kind: any(matches(sub.events, kind) for sub in subs)
+
+
+@jobs.consumer("webhooks", wants=_subscribed)
 async def fan_out(
     session: AsyncSession, event: DomainEvent, settings: Settings, clock: Clock
 ) -> None:
