@@ -52,6 +52,17 @@ class ToolContext:
         if not self.actor.at_least(role):
             raise Forbidden(f"Only {role} keys may {doing}.")
 
+    async def commit_now(self) -> None:
+        """Commit the work so far and give the connection back, before a slow outside call.
+
+        Only for tools that must call a network service (a payment gateway): no transaction may
+        stay open across such a call, since on SQLite the whole process shares one connection.
+        What is committed must be a safe state on its own (an intent the expiry machinery cleans
+        up if the process dies), and a tool that compensates after a failed call must commit the
+        compensation before raising (the runner rolls back whatever is open when a tool raises).
+        The next statement begins a new transaction, which the runner commits as usual."""
+        await self.session.commit()
+
     def emit(self, kind: str, payload: dict[str, Any], *, event_id: int | None = None) -> None:
         """Record a domain event in this unit of work (the outbox): it commits with the change."""
         record = DomainEvent(

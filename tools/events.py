@@ -27,8 +27,8 @@ from .common import (
     require_changes,
 )
 from .context import ToolContext
+from .refunds import refund_tickets
 from .registry import HttpRoute, tool
-from .tickets import refund_tickets
 
 Visibility = Literal["public", "unlisted", "draft"]
 MAX_SERIES = 52
@@ -363,6 +363,8 @@ async def cancel_event(ctx: ToolContext, args: CancelEventIn) -> CancelEventOut:
     event.updated_at = ctx.now()
     for tier in event.tiers:
         tier.status = "paused"
+    payload = {"event_id": event.id, "changes": ["status"], "status": "cancelled"}
+    ctx.emit("event.updated", payload, event_id=event.id)
     refunded, cents = 0, 0
     if args.refund_tickets:
         ids = (
@@ -370,9 +372,9 @@ async def cancel_event(ctx: ToolContext, args: CancelEventIn) -> CancelEventOut:
                 select(Ticket.id).where(Ticket.event_id == event.id, Ticket.status == "valid")
             )
         ).all()
+        # Card refunds commit the cancellation before calling the gateway; if it fails, the
+        # event stays cancelled and the error names the orders to refund again (refund_order).
         refunded, cents = await refund_tickets(ctx, list(ids), reason=args.reason or "cancelled")
-    payload = {"event_id": event.id, "changes": ["status"], "status": "cancelled"}
-    ctx.emit("event.updated", payload, event_id=event.id)
     await ctx.session.flush()
     return CancelEventOut(
         event=await load_event(ctx, event.id), tickets_refunded=refunded, refunded_cents=cents

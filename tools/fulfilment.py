@@ -2,10 +2,11 @@
 are in tools/payments.py).
 
 An online paid order starts `pending` with its seats held (ticket_tiers.held, one conditional
-UPDATE) and a checkout at the gateway. Paid → the hold becomes sold seats, the tickets are issued
-and `ticket.purchased` is emitted, exactly once whatever replays arrive. Expired or cancelled →
-the hold and the promo use are given back. Payment Links sell a fixed quantity of one tier each
-time they are paid; their orders are born paid when the webhook arrives.
+UPDATE) and a checkout at the gateway, opened with no transaction open (start_checkout). Paid →
+the hold becomes sold seats, the tickets are issued and `ticket.purchased` is emitted, exactly
+once whatever replays arrive. Expired, cancelled or failed → the hold and the promo use are
+given back. Payment Links sell a fixed quantity of one tier each time they are paid; their
+orders are born paid when the webhook arrives.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aitickets.errors import InvalidInput, SoldOut
+from aitickets.errors import Conflict, InvalidInput, SoldOut
 from aitickets.settings import Settings, get_settings
 from integrations.payments import (
     STRIPE_MIN_EXPIRY,
@@ -46,6 +47,8 @@ from .tickets import new_qr_token
 log = logging.getLogger(__name__)
 SYSTEM = Actor(name="system", role="admin")
 GATEWAY_ACTOR = Actor(name="payments", role="admin")
+# Checkout states that hold seats: `creating` while the gateway is asked, `open` till paid.
+HOLDING = ("creating", "open")
 
 
 # --- seats and tickets -------------------------------------------------------------------------
@@ -142,49 +145,70 @@ async def start_checkout(
     email: str | None,
     promo_label: str = "",
 ) -> Checkout:
-    """Open a checkout at the gateway for a flushed pending order, then hold its seats. A
-    gateway failure raises PaymentUnavailable and the caller's unit of work rolls back."""
+    """Open a card checkout for a flushed pending order whose seats the caller has held, with no
+    transaction open while the gateway is called (on SQLite one connection serves everyone):
+    1. record the checkout `creating`, with the hold's expires_at, and commit: a crash before
+       step 3 leaves a lapsed hold that release_expired gives back like any other;
+    2. ask the gateway for a session;
+    3. record it (creating → open, `order.pending`), or if the gateway failed close the checkout
+       `failed` (hold and promo use given back, `order.failed`), commit that, and re-raise."""
     gateway = gateway_for(ctx.settings)
     hold = timedelta(minutes=ctx.settings.checkout_hold_minutes)
     if gateway.name == "stripe":
         hold = max(hold, STRIPE_MIN_EXPIRY)
     expires_at = ctx.now() + hold
-    back = f"{ctx.settings.public_base_url.rstrip('/')}/checkout/return/{order.access_token}"
-    session = await gateway.create_checkout(
-        CheckoutRequest(
-            order_id=order.id,
-            item_name=f"{event.name} — {tier.name}",
-            unit_amount_cents=tier.price_cents,
-            quantity=quantity,
-            currency=order.currency,
-            expires_at=expires_at,
-            success_url=f"{back}?result=success",
-            cancel_url=f"{back}?result=cancel",
-            discount_cents=order.discount_cents,
-            discount_label=promo_label,
-            customer_email=email,
-        )
-    )
-    if not await hold_seats(ctx.session, tier.id, quantity):
-        await expire_quietly(gateway.name, ctx.settings, session.session_id)
-        raise_sold_out(tier, event)
     order.expires_at = expires_at
-    order.payment_ref = session.session_id
     checkout = Checkout(
         order_id=order.id,
         provider=gateway.name,
-        session_id=session.session_id,
-        url=session.url,
+        session_id=f"creating_{secrets.token_urlsafe(18)}",  # replaced by the gateway's id
+        url="",
         tier_id=tier.id,
         quantity=quantity,
         holder_name=holder_name,
         amount_cents=order.total_cents,
         currency=order.currency,
+        status="creating",
         expires_at=expires_at,
         created_at=ctx.now(),
     )
     ctx.session.add(checkout)
     await ctx.session.flush()
+    await ctx.commit_now()
+    back = f"{ctx.settings.public_base_url.rstrip('/')}/checkout/return/{order.access_token}"
+    try:
+        session = await gateway.create_checkout(
+            CheckoutRequest(
+                order_id=order.id,
+                item_name=f"{event.name} — {tier.name}",
+                unit_amount_cents=tier.price_cents,
+                quantity=quantity,
+                currency=order.currency,
+                expires_at=expires_at,
+                success_url=f"{back}?result=success",
+                cancel_url=f"{back}?result=cancel",
+                discount_cents=order.discount_cents,
+                discount_label=promo_label,
+                customer_email=email,
+            )
+        )
+    except Exception:
+        await close_checkout(ctx, checkout, "failed")
+        await ctx.commit_now()  # the runner rolls back whatever is open when a tool raises
+        raise
+    opened = await ctx.session.scalar(
+        update(Checkout)
+        .where(Checkout.id == checkout.id, Checkout.status == "creating")
+        .values(status="open", session_id=session.session_id, url=session.url)
+        .returning(Checkout.id)
+        .execution_options(synchronize_session=False)
+    )
+    if opened is None:  # closed meanwhile (cancelled or lapsed): nobody may pay this session
+        await ctx.commit_now()
+        await expire_quietly(gateway.name, ctx.settings, session.session_id)
+        raise Conflict("The seats were released before checkout opened; please start again.")
+    checkout.status, checkout.session_id, checkout.url = "open", session.session_id, session.url
+    order.payment_ref = session.session_id
     ctx.emit(
         "order.pending",
         {"order_id": order.id, "tier_id": tier.id, "quantity": quantity, "provider": gateway.name},
@@ -211,10 +235,11 @@ async def expire_quietly(provider: str, settings: Settings, session_id: str) -> 
 
 
 async def close_checkout(ctx: ToolContext, checkout: Checkout, status: str) -> bool:
-    """open → expired/cancelled: release the hold and the promo use. False if not open."""
+    """open or creating → expired/cancelled/failed: release the hold and the promo use, and
+    emit `order.<status>`. False if it was not open."""
     moved = await ctx.session.scalar(
         update(Checkout)
-        .where(Checkout.id == checkout.id, Checkout.status == "open")
+        .where(Checkout.id == checkout.id, Checkout.status.in_(HOLDING))
         .values(status=status)
         .returning(Checkout.id)
         .execution_options(synchronize_session=False)
@@ -248,7 +273,7 @@ async def release_expired_holds(
 
 
 async def release_expired(ctx: ToolContext, tier_id: int | None = None) -> int:
-    query = select(Checkout).where(Checkout.status == "open", Checkout.expires_at <= ctx.now())
+    query = select(Checkout).where(Checkout.status.in_(HOLDING), Checkout.expires_at <= ctx.now())
     if tier_id is not None:
         query = query.where(Checkout.tier_id == tier_id)
     count = 0

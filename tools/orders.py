@@ -4,6 +4,8 @@ One unit of work per sale, like pretix: the customer, the promo use, the seats (
 UPDATE), the order, its tickets and the `ticket.purchased` event commit together or not at all.
 A paid tier bought online becomes a pending order whose seats are held while the buyer pays at
 the card checkout (tools/payments.py); the tickets are issued when the payment is confirmed.
+That sale commits the hold and the pending order before the gateway is called, so no
+transaction is open during the call (tools/fulfilment.py start_checkout).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
 from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
-from .fulfilment import issue_tickets, raise_sold_out, release_expired, start_checkout
+from .fulfilment import (
+    hold_seats,
+    issue_tickets,
+    raise_sold_out,
+    release_expired,
+    start_checkout,
+)
 from .inventory import take_seats
 from .promos import redeem_promo
 from .registry import HttpRoute, tool
@@ -144,7 +152,6 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
 @tool(
     category="orders",
     role="public",
-    undo="refund_order",
     examples=[
         "sell two GA tickets to John Smith for cash",
         "comp a VIP ticket for Sarah",
@@ -176,9 +183,8 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
         promo_id = promo.id
     total = 0 if args.payment == "comp" else subtotal - discount
     checkout = total > 0 and args.payment not in BOX_OFFICE_PAYMENTS
-    if checkout:
-        await _check_available(ctx, event, tier, args.quantity)
-    elif not await _take(ctx, tier, args.quantity):
+    # Card checkout holds the seats (sold when paid); everything else sells them now.
+    if not await _secure(ctx, tier, args.quantity, hold=checkout):
         if tier.status != "on_sale":
             raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
         raise_sold_out(tier, event)
@@ -258,27 +264,19 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
     return out
 
 
-async def _take(ctx: ToolContext, tier: TicketTier, quantity: int) -> bool:
-    """Sell seats now; when short, first give back this tier's lapsed checkout holds."""
-    if await take_seats(ctx.session, tier.id, quantity) is not None:
-        return True
-    if await release_expired(ctx, tier.id) and await take_seats(ctx.session, tier.id, quantity):
+async def _secure(ctx: ToolContext, tier: TicketTier, quantity: int, *, hold: bool) -> bool:
+    """Hold (card checkout) or sell seats with one conditional UPDATE; when short, first give
+    back this tier's lapsed checkout holds and try again."""
+
+    async def attempt() -> bool:
+        if hold:
+            return await hold_seats(ctx.session, tier.id, quantity)
+        return await take_seats(ctx.session, tier.id, quantity) is not None
+
+    if await attempt() or (await release_expired(ctx, tier.id) and await attempt()):
         return True
     await ctx.session.refresh(tier)
     return False
-
-
-async def _check_available(ctx: ToolContext, event: Event, tier: TicketTier, qty: int) -> None:
-    """Before asking the gateway for a checkout: are the seats there (lapsed holds released)?"""
-    if tier.status != "on_sale":
-        raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
-    if tier.capacity - tier.sold - tier.held >= qty:
-        return
-    if await release_expired(ctx, tier.id):
-        await ctx.session.refresh(tier)
-        if tier.capacity - tier.sold - tier.held >= qty:
-            return
-    raise_sold_out(tier, event)
 
 
 @tool(

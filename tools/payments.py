@@ -15,7 +15,13 @@ from persistence.models import Checkout, Event, Order, PaymentLink, TicketTier
 
 from .common import MAX_QUANTITY, Id, In, Out
 from .context import ToolContext
-from .fulfilment import close_checkout, expire_quietly, fulfil_checkout, release_expired
+from .fulfilment import (
+    HOLDING,
+    close_checkout,
+    expire_quietly,
+    fulfil_checkout,
+    release_expired,
+)
 from .registry import HttpRoute, tool
 
 # --- tools -------------------------------------------------------------------------------------
@@ -89,7 +95,7 @@ async def _status(ctx: ToolContext, checkout: Checkout, order: Order) -> Checkou
 
 
 async def _open_or_close_lapsed(ctx: ToolContext, checkout: Checkout) -> None:
-    if checkout.status == "open" and checkout.expires_at <= ctx.now():
+    if checkout.status in HOLDING and checkout.expires_at <= ctx.now():
         await close_checkout(ctx, checkout, "expired")
 
 
@@ -120,7 +126,13 @@ async def cancel_checkout(ctx: ToolContext, args: CheckoutRef) -> CheckoutStatus
     checkout, order = await _checkout_by(ctx, args)
     if checkout.status == "complete":
         raise Conflict("This order is already paid; ask the box office for a refund.", code="paid")
-    if await close_checkout(ctx, checkout, "cancelled") and checkout.provider != "demo":
+    was_open = checkout.status == "open"
+    if (
+        await close_checkout(ctx, checkout, "cancelled")
+        and was_open
+        and checkout.provider != "demo"
+    ):
+        await ctx.commit_now()  # no transaction open while the gateway is called
         await expire_quietly(checkout.provider, ctx.settings, checkout.session_id)
     return await _status(ctx, checkout, order)
 
@@ -181,6 +193,7 @@ async def create_payment_link(ctx: ToolContext, args: CreatePaymentLinkIn) -> Pa
     if event.status == "cancelled":
         raise Conflict(f"{event.name} is cancelled.", code="event_cancelled")
     gateway = gateway_for(ctx.settings)
+    await ctx.commit_now()  # nothing written yet: just no transaction open during the call
     result = await gateway.create_payment_link(
         PaymentLinkRequest(
             item_name=f"{event.name} — {tier.name}",

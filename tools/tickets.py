@@ -2,8 +2,10 @@
 
 Refunds record the refund and release the seat. For card-paid orders the money goes back through
 the payment gateway first (one gateway refund per order, with a deterministic idempotency key so
-a retry never refunds twice); if the gateway fails, nothing is recorded and the error says so.
-Cash and comp refunds are records only."""
+a retry never refunds twice), with no transaction open during the call: the intent is committed,
+the gateway called, then the result applied (tools/refunds.py). If the gateway fails, the intent
+is marked failed, nothing else changes, and the error says so. Cash and comp refunds are records
+only."""
 
 from __future__ import annotations
 
@@ -13,19 +15,23 @@ from typing import Literal
 
 from pydantic import Field
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
-from integrations.payments import PaymentUnavailable, gateway_for
-from persistence.models import Checkout, Event, Order, Refund, Ticket
+from persistence.models import Event, Order, Ticket
 
 from .common import Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .inventory import release_seats
+from .refunds import (
+    REFUNDABLE,
+    Repayment,
+    move_money_back,
+    refund_tickets,
+    refunded_so_far,
+    ticket_or_404,
+)
 from .registry import HttpRoute, tool
-
-REFUNDABLE = ("valid", "checked_in")
 
 
 def new_qr_token() -> str:
@@ -99,106 +105,6 @@ class RefundOut(Out):
     ticket_ids: list[int]
 
 
-async def _ticket(session: AsyncSession, ticket_id: int) -> Ticket:
-    ticket = await session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"No ticket with id {ticket_id}.", id=ticket_id)
-    return ticket
-
-
-async def _refunded_so_far(session: AsyncSession, ticket_id: int) -> int:
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(Refund.ticket_id == ticket_id)
-    )
-    return int(total or 0)
-
-
-async def move_money_back(ctx: ToolContext, order: Order, amount: int, key: str) -> Refund:
-    """A Refund row (not yet added) after the gateway has refunded a card payment; cash, comp
-    and free orders only get the record. Raises PaymentUnavailable when the gateway fails."""
-    refund = Refund(
-        order_id=order.id, amount_cents=amount, actor=ctx.actor.name, created_at=ctx.now()
-    )
-    if order.payment_method != "card" or amount <= 0:
-        return refund
-    checkout = await ctx.session.scalar(select(Checkout).where(Checkout.order_id == order.id))
-    payment_ref = checkout.payment_ref if checkout else None
-    if checkout is None or not payment_ref:
-        raise PaymentUnavailable(f"Order {order.id} has no card payment on record to refund.")
-    result = await gateway_for(ctx.settings, checkout.provider).refund(
-        payment_ref=payment_ref, amount_cents=amount, idempotency_key=f"aitickets-{key}"
-    )
-    refund.status, refund.provider_ref = result.status, result.refund_id
-    return refund
-
-
-async def _record_refund(
-    ctx: ToolContext, ticket: Ticket, amount: int, reason: str, *, full: bool, paid: Refund
-) -> None:
-    order = await ctx.session.get(Order, ticket.order_id)
-    assert order is not None
-    ctx.session.add(
-        Refund(
-            order_id=order.id,
-            ticket_id=ticket.id,
-            amount_cents=amount,
-            reason=reason,
-            status=paid.status,
-            provider_ref=paid.provider_ref,
-            actor=ctx.actor.name,
-            created_at=ctx.now(),
-        )
-    )
-    order.refunded_cents += amount
-    if full:
-        ticket.status = "refunded"
-        await release_seats(ctx.session, ticket.tier_id, 1)
-        remaining = await ctx.session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.order_id == order.id, Ticket.status.in_(REFUNDABLE), Ticket.id != ticket.id
-            )
-        )
-        if not remaining:
-            order.status = "refunded"
-    ctx.emit(
-        "ticket.refunded",
-        {
-            "ticket_id": ticket.id,
-            "order_id": order.id,
-            "amount_cents": amount,
-            "full": full,
-            "reason": reason,
-        },
-        event_id=ticket.event_id,
-    )
-
-
-async def refund_tickets(
-    ctx: ToolContext, ticket_ids: list[int], *, reason: str
-) -> tuple[int, int]:
-    """Fully refund each refundable ticket, one gateway refund per order; returns (tickets
-    refunded, cents)."""
-    by_order: dict[int, list[tuple[Ticket, int]]] = {}
-    for ticket_id in ticket_ids:
-        ticket = await _ticket(ctx.session, ticket_id)
-        if ticket.status not in REFUNDABLE:
-            continue
-        amount = ticket.price_cents - await _refunded_so_far(ctx.session, ticket.id)
-        by_order.setdefault(ticket.order_id, []).append((ticket, amount))
-    count, cents = 0, 0
-    for order_id, items in by_order.items():
-        order = await ctx.session.get(Order, order_id)
-        assert order is not None
-        total = sum(amount for _, amount in items)
-        ids = "-".join(str(t.id) for t, _ in items)
-        key = f"order-{order.id}-{order.refunded_cents}-{total}-{ids}"[:250]
-        paid = await move_money_back(ctx, order, total, key)
-        for ticket, amount in items:
-            await _record_refund(ctx, ticket, amount, reason, full=True, paid=paid)
-        count, cents = count + len(items), cents + total
-    return count, cents
-
-
 @tool(
     category="tickets",
     role="staff",
@@ -208,7 +114,7 @@ async def refund_tickets(
 )
 async def get_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
     """One ticket: holder, status, event, tier, order and when it was checked in."""
-    return TicketOut.model_validate(await _ticket(ctx.session, args.ticket_id))
+    return TicketOut.model_validate(await ticket_or_404(ctx.session, args.ticket_id))
 
 
 @tool(
@@ -271,7 +177,7 @@ async def guest_list(ctx: ToolContext, args: GuestListIn) -> GuestListOut:
 async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut:
     """Give a valid ticket to another person. The old QR code stops working; the new holder
     gets a fresh one."""
-    ticket = await _ticket(ctx.session, args.ticket_id)
+    ticket = await ticket_or_404(ctx.session, args.ticket_id)
     if ticket.status != "valid":
         raise Conflict(
             f"Ticket {ticket.id} is {ticket.status.replace('_', ' ')}; only valid "
@@ -313,18 +219,18 @@ async def refund_ticket(ctx: ToolContext, args: RefundTicketIn) -> RefundOut:
     """Refund a ticket in full (it is voided and its seat goes back on sale) or in part (it
     stays valid). Card payments go back through the payment gateway; cash and comp refunds are
     recorded against the order."""
-    ticket = await _ticket(ctx.session, args.ticket_id)
+    ticket = await ticket_or_404(ctx.session, args.ticket_id)
     if ticket.status not in REFUNDABLE:
         raise Conflict(f"Ticket {ticket.id} is already {ticket.status}.", code=ticket.status)
-    left = ticket.price_cents - await _refunded_so_far(ctx.session, ticket.id)
+    left = ticket.price_cents - await refunded_so_far(ctx.session, ticket.id)
     amount = left if args.amount_cents is None else args.amount_cents
     if amount > left:
         raise InvalidInput(f"At most {left} cents of this ticket can still be refunded.")
     order = await ctx.session.get(Order, ticket.order_id)
     assert order is not None
-    key = f"ticket-{ticket.id}-{ticket.price_cents - left}-{amount}"
-    paid = await move_money_back(ctx, order, amount, key)
-    await _record_refund(ctx, ticket, amount, args.reason, full=amount == left, paid=paid)
+    key = f"aitickets-ticket-{ticket.id}-{ticket.price_cents - left}-{amount}"
+    item = (ticket, amount, amount == left)
+    await move_money_back(ctx, [Repayment(order, [item], key, args.reason)])
     return RefundOut(
         tickets_refunded=int(amount == left), refunded_cents=amount, ticket_ids=[ticket.id]
     )
@@ -343,12 +249,11 @@ async def refund_order(ctx: ToolContext, args: RefundOrderIn) -> RefundOut:
     if order is None:
         raise NotFound(f"No order with id {args.order_id}.")
     if order.status == "refund_due":  # paid after its hold lapsed and the seats were gone
-        paid = await move_money_back(ctx, order, order.total_cents, f"order-{order.id}-due")
-        paid.reason = args.reason or "seats were gone when the payment arrived"
-        ctx.session.add(paid)
-        order.status, order.refunded_cents = "refunded", order.total_cents
-        ctx.emit("order.refunded", {"order_id": order.id, "amount_cents": order.total_cents})
-        return RefundOut(tickets_refunded=0, refunded_cents=order.total_cents, ticket_ids=[])
+        reason = args.reason or "seats were gone when the payment arrived"
+        item = (None, order.total_cents - order.refunded_cents, True)
+        key = f"aitickets-order-{order.id}-due"
+        await move_money_back(ctx, [Repayment(order, [item], key, reason)])
+        return RefundOut(tickets_refunded=0, refunded_cents=item[1], ticket_ids=[])
     ids = list(
         (
             await ctx.session.scalars(
@@ -371,7 +276,7 @@ async def refund_order(ctx: ToolContext, args: RefundOrderIn) -> RefundOut:
 )
 async def cancel_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
     """Void a ticket without refunding money (comps, mistakes); its seat goes back on sale."""
-    ticket = await _ticket(ctx.session, args.ticket_id)
+    ticket = await ticket_or_404(ctx.session, args.ticket_id)
     if ticket.status not in REFUNDABLE:
         raise Conflict(f"Ticket {ticket.id} is already {ticket.status}.", code=ticket.status)
     ticket.status = "cancelled"

@@ -15,6 +15,7 @@ from aitickets.errors import Conflict, NotFound
 from aitickets.settings import Settings
 from integrations import jobs
 from integrations.jobs import Clock
+from integrations.payments import PaymentUnavailable
 from persistence.db import Database
 from persistence.models import (
     Customer,
@@ -38,6 +39,7 @@ FREEING = {
     "ticket.cancelled",
     "order.expired",
     "order.cancelled",
+    "order.failed",
     "waitlist.offer_expired",
     "checkout.expired",
 }
@@ -251,17 +253,32 @@ async def claim_waitlist_offer(ctx: ToolContext, args: ClaimWaitlistOfferIn) -> 
     customer = await ctx.session.get(Customer, offer.customer_id)
     assert customer is not None
     await _release(ctx.session, offer.tier_id, offer.quantity)  # the held seats become ours
-    bought = await purchase_tickets(
-        ctx,
-        PurchaseTicketsIn(
-            event_id=offer.event_id,
-            tier_id=offer.tier_id,
-            quantity=offer.quantity,
-            customer=BuyerIn(name=customer.name, email=customer.email, phone=customer.phone),
-        ),
-    )
-    offer.status, offer.order_id = "claimed", bought.order_id
-    await ctx.session.execute(
-        update(WaitlistEntry).where(WaitlistEntry.id == offer.entry_id).values(status="removed")
-    )
+    # Claimed before buying: a paid purchase commits its hold before calling the gateway.
+    offer.status = "claimed"
+    await _set_entry(ctx, offer, "removed")
+    try:
+        bought = await purchase_tickets(
+            ctx,
+            PurchaseTicketsIn(
+                event_id=offer.event_id,
+                tier_id=offer.tier_id,
+                quantity=offer.quantity,
+                customer=BuyerIn(name=customer.name, email=customer.email, phone=customer.phone),
+            ),
+        )
+    except PaymentUnavailable:  # committed, then compensated: give the offer its seats back
+        if await _hold(ctx.session, offer.tier_id, offer.quantity):
+            offer.status = "offered"
+            await _set_entry(ctx, offer, "offered")
+        else:
+            offer.status = "expired"
+        await ctx.commit_now()
+        raise
+    offer.order_id = bought.order_id
     return bought
+
+
+async def _set_entry(ctx: ToolContext, offer: WaitlistOffer, status: str) -> None:
+    await ctx.session.execute(
+        update(WaitlistEntry).where(WaitlistEntry.id == offer.entry_id).values(status=status)
+    )

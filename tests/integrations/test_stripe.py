@@ -17,8 +17,9 @@ import stripe
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from aitickets.errors import Conflict
 from aitickets.settings import Settings
-from integrations.payments import PaymentUnavailable
+from integrations.payments import PaymentUnavailable, StripeGateway
 from persistence.db import Database
 from persistence.models import (
     Checkout,
@@ -27,12 +28,13 @@ from persistence.models import (
     Order,
     PaymentEvent,
     PromoCode,
+    PromoRedemption,
     Refund,
     Ticket,
     TicketTier,
 )
-from tests.conftest import NOW
-from tests.factories import make_event, make_tier
+from tests.conftest import ACTORS, NOW
+from tests.factories import make_customer, make_event, make_ticket, make_tier
 from tools.fulfilment import handle_stripe_webhook
 from tools.runner import ToolRunner
 
@@ -162,13 +164,18 @@ async def test_stripe_failing_leaves_the_purchase_cleanly_failed(
     assert "nothing was changed" in err.value.message and err.value.http_status == 502
     tier = await _tier(db, show[1])
     assert (tier.sold, tier.held) == (0, 0)
-    for model in (Order, Ticket, Checkout, Customer):
-        assert await _count(db, model) == 0
+    assert await _count(db, Ticket) == 0 and await _count(db, PromoRedemption) == 0
+    # The pending order was committed before Stripe was called; it is left failed, not paid.
     async with db.sessions() as s:
+        order = await s.scalar(select(Order))
+        checkout = await s.scalar(select(Checkout))
         promo = await s.scalar(select(PromoCode))
-        kinds = (await s.scalars(select(DomainEvent.kind))).all()
+        kinds = (await s.scalars(select(DomainEvent.kind).order_by(DomainEvent.id))).all()
+    assert order is not None and checkout is not None
+    assert (order.status, checkout.status) == ("failed", "failed")
     assert promo is not None and promo.uses == 0
-    assert list(kinds) == ["promo.created"]
+    assert list(kinds) == ["promo.created", "customer.registered", "order.failed"]
+    assert await _count(db, Customer) == 1
 
 
 def test_stripe_down_is_a_502_over_rest(client: TestClient, settings, show, api) -> None:
@@ -400,14 +407,41 @@ async def test_a_failed_stripe_refund_changes_nothing_and_says_so(
         route.mock(return_value=fault)
     with pytest.raises(PaymentUnavailable, match="refunding"):
         await call("refund_ticket", as_="staff", ticket_id=order.tickets[0].id)
-    with pytest.raises(PaymentUnavailable):
+    with pytest.raises(PaymentUnavailable, match="try the refund again"):
         await call("refund_order", as_="staff", order_id=order.id)
-    assert await _count(db, Refund) == 0
+    # Only the intents remain, marked failed; no money counted as refunded.
+    assert await _count(db, Refund) == await _count(db, Refund, Refund.status == "failed") == 3
     assert await _count(db, Ticket, Ticket.status == "valid") == 2
     assert (await _tier(db, show[1])).sold == 2
     async with db.sessions() as s:
         stored = await s.get(Order, order.id)
     assert stored is not None and (stored.status, stored.refunded_cents) == ("paid", 0)
+
+
+async def test_a_retried_refund_sends_the_same_key_and_applies_once(
+    runner: ToolRunner, call, db, show, api
+) -> None:
+    order = await _paid_order(runner, call, show)
+    refunds = api.post("/v1/refunds")
+    refunds.side_effect = [
+        httpx.Response(503, text="unavailable"),
+        httpx.Response(200, json={"id": "re_9", "object": "refund", "status": "succeeded"}),
+    ]
+    with pytest.raises(PaymentUnavailable):
+        await call("refund_order", as_="staff", order_id=order.id)
+    out = await call("refund_order", as_="staff", order_id=order.id)
+    assert (out.tickets_refunded, out.refunded_cents) == (2, 5000)
+    keys = [c.request.headers["idempotency-key"] for c in refunds.calls]
+    assert len(keys) == 2 and keys[0] == keys[1]
+    async with db.sessions() as s:
+        rows = (await s.scalars(select(Refund))).all()
+        stored = await s.get(Order, order.id)
+    assert [(r.status, r.provider_ref) for r in rows] == [("succeeded", "re_9")] * 2
+    assert stored is not None and (stored.status, stored.refunded_cents) == ("refunded", 5000)
+    assert (await _tier(db, show[1])).sold == 0
+    with pytest.raises(Conflict):
+        await call("refund_order", as_="staff", order_id=order.id)
+    assert refunds.call_count == 2
 
 
 async def test_cash_refunds_stay_records_without_calling_stripe(call, db, show, api) -> None:
@@ -425,3 +459,227 @@ async def test_cash_refunds_stay_records_without_calling_stripe(call, db, show, 
     async with db.sessions() as s:
         refund = await s.scalar(select(Refund))
     assert refund is not None and (refund.status, refund.provider_ref) == ("recorded", None)
+
+
+# --- no transaction open while Stripe is called ------------------------------------------------
+
+
+async def _door_check_in(runner: ToolRunner, db: Database, ticket_id: int) -> str:
+    """A check-in through the runner on the same Database, while "Stripe" is answering: with
+    SQLite's one connection it can only finish if the purchase or refund is not holding it."""
+    assert db.engine.pool.checkedout() == 0, "a connection is held during the gateway call"
+    ticket = await runner.call("get_ticket", {"ticket_id": ticket_id}, ACTORS["staff"])
+    done = await asyncio.wait_for(
+        runner.call("check_in_ticket", {"qr_token": ticket.qr_token}, ACTORS["staff"]), 2
+    )
+    return done.status
+
+
+@pytest.fixture
+async def door_ticket(db: Database, show) -> int:
+    customer = await make_customer(db, name="Ada Door", email="ada@example.com")
+    return await make_ticket(db, show[0], show[1], customer)
+
+
+async def test_checkout_creation_holds_no_transaction_so_the_door_keeps_working(
+    runner: ToolRunner, call, db, show, api, door_ticket
+) -> None:
+    seen: list[str] = []
+
+    async def stripe_answers(request: httpx.Request) -> httpx.Response:
+        seen.append(await _door_check_in(runner, db, door_ticket))
+        return httpx.Response(200, json=SESSION)
+
+    api.post("/v1/checkout/sessions").mock(side_effect=stripe_answers)
+    out = await _buy(call, show)
+    assert seen == ["checked_in"]
+    assert (out.status, out.checkout_url) == ("pending", SESSION["url"])
+    async with db.sessions() as s:
+        checkout = await s.scalar(select(Checkout))
+    assert checkout is not None and (checkout.status, checkout.session_id) == ("open", "cs_test_1")
+    assert (await _tier(db, show[1])).held == 2
+
+
+async def test_a_refund_holds_no_transaction_so_the_door_keeps_working(
+    runner: ToolRunner, call, db, show, api, door_ticket
+) -> None:
+    order = await _paid_order(runner, call, show)
+    seen: list[str] = []
+
+    async def stripe_answers(request: httpx.Request) -> httpx.Response:
+        seen.append(await _door_check_in(runner, db, door_ticket))
+        return httpx.Response(200, json={"id": "re_1", "object": "refund", "status": "succeeded"})
+
+    api.post("/v1/refunds").mock(side_effect=stripe_answers)
+    out = await call("refund_order", as_="staff", order_id=order.id)
+    assert seen == ["checked_in"] and out.refunded_cents == 5000
+
+
+async def test_cancelling_an_event_refunds_card_orders_outside_the_transaction(
+    runner: ToolRunner, call, db, show, api, door_ticket
+) -> None:
+    await _paid_order(runner, call, show)
+    seen: list[str] = []
+
+    async def stripe_answers(request: httpx.Request) -> httpx.Response:
+        seen.append(str(db.engine.pool.checkedout()))
+        return httpx.Response(200, json={"id": "re_1", "object": "refund", "status": "succeeded"})
+
+    api.post("/v1/refunds").mock(side_effect=stripe_answers)
+    out = await call("cancel_event", as_="staff", event_id=show[0])
+    assert seen == ["0"] and (out.tickets_refunded, out.refunded_cents) == (3, 5000 + 2500)
+    assert await _count(db, Ticket, Ticket.status == "refunded") == 3
+    assert (await _tier(db, show[1])).sold == 0
+
+
+async def test_a_failed_refund_while_cancelling_keeps_the_cancellation_and_says_what_to_redo(
+    runner: ToolRunner, call, db, show, api
+) -> None:
+    order = await _paid_order(runner, call, show)
+    api.post("/v1/refunds").respond(503, text="unavailable")
+    with pytest.raises(PaymentUnavailable, match=f"order {order.id}"):
+        await call("cancel_event", as_="staff", event_id=show[0])
+    async with db.sessions() as s:
+        kinds = (await s.scalars(select(DomainEvent.kind))).all()
+    assert "event.updated" in kinds and "ticket.refunded" not in kinds
+    assert await _count(db, Ticket, Ticket.status == "valid") == 2
+    api.post("/v1/refunds").respond(
+        200, json={"id": "re_2", "object": "refund", "status": "succeeded"}
+    )
+    out = await call("refund_order", as_="staff", order_id=order.id)
+    assert out.refunded_cents == 5000 and (await _tier(db, show[1])).sold == 0
+
+
+async def test_a_failed_checkout_frees_the_last_seats_and_the_promo_for_the_next_buyer(
+    call, db, api
+) -> None:
+    event_id = await make_event(db)
+    tier_id = await make_tier(db, event_id, price_cents=2500, capacity=2)
+    await call("create_promo_code", code="ONCE", kind="fixed", amount=500, max_uses=1)
+    route = api.post("/v1/checkout/sessions")
+    route.mock(side_effect=httpx.ConnectTimeout("timed out"))
+    with pytest.raises(PaymentUnavailable):
+        await _buy(call, (event_id, tier_id), promo_code="ONCE")
+    route.mock(return_value=httpx.Response(200, json=SESSION))
+    out = await _buy(call, (event_id, tier_id), promo_code="ONCE")
+    assert (out.status, out.discount_cents) == ("pending", 500)
+    assert (await _tier(db, tier_id)).held == 2
+
+
+async def test_a_crash_while_stripe_is_called_leaves_a_hold_the_expiry_gives_back(
+    call, db, show, api, clock, monkeypatch
+) -> None:
+    class Crash(BaseException):
+        """The process dying mid-call: nothing after the gateway call runs."""
+
+    async def die(self: Any, request: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(StripeGateway, "create_checkout", die)
+    await call("create_promo_code", code="TENOFF", kind="fixed", amount=1000)
+    with pytest.raises(Crash):
+        await _buy(call, show, promo_code="TENOFF")
+    async with db.sessions() as s:
+        checkout = await s.scalar(select(Checkout))
+        order = await s.scalar(select(Order))
+    assert checkout is not None and order is not None
+    assert (checkout.status, order.status, checkout.url) == ("creating", "pending", "")
+    assert (await _tier(db, show[1])).held == 2
+    status = await call("get_checkout_status", as_="public", access_token=order.access_token)
+    assert (status.status, status.checkout_url) == ("pending", None)
+    clock.advance(minutes=31)
+    assert (await call("expire_checkouts")).expired == 1
+    assert (await _tier(db, show[1])).held == 0
+    async with db.sessions() as s:
+        promo = await s.scalar(select(PromoCode))
+        stored = await s.get(Order, order.id)
+    assert promo is not None and promo.uses == 0
+    assert stored is not None and stored.status == "expired"
+
+
+async def test_sold_out_is_answered_before_stripe_is_called(call, db, show, api) -> None:
+    from aitickets.errors import SoldOut
+
+    await _buy(call, show, quantity=10)
+    with pytest.raises(SoldOut):
+        await _buy(call, show, quantity=1)
+    assert [c.request.url.path for c in api.calls] == ["/v1/checkout/sessions"]
+    assert await _count(db, Order) == 1
+
+
+async def test_payment_links_and_cancelled_checkouts_call_stripe_outside_a_transaction(
+    call, db, show, api
+) -> None:
+    held: list[int] = []
+
+    def answer(body: dict[str, Any]) -> Any:
+        def effect(request: httpx.Request) -> httpx.Response:
+            held.append(db.engine.pool.checkedout())
+            return httpx.Response(200, json=body)
+
+        return effect
+
+    api.post("/v1/prices").mock(side_effect=answer({"id": "price_1", "object": "price"}))
+    link = {"id": "plink_1", "object": "payment_link", "url": "https://buy.stripe.com/t1"}
+    api.post("/v1/payment_links").mock(side_effect=answer(link))
+    api.post("/v1/checkout/sessions/cs_test_1/expire").mock(
+        side_effect=answer({**SESSION, "status": "expired"})
+    )
+    await call("create_payment_link", as_="staff", tier_id=show[1])
+    out = await _buy(call, show)
+    await call("cancel_checkout", as_="public", access_token=out.access_token)
+    assert held == [0, 0, 0]
+    assert (await _tier(db, show[1])).held == 0
+
+
+async def test_a_second_refund_of_an_order_waits_while_the_first_is_at_stripe(
+    runner: ToolRunner, call, db, show, api, clock
+) -> None:
+    order = await _paid_order(runner, call, show)
+    first, second = (t.id for t in order.tickets)
+    refused: list[str] = []
+
+    async def stripe_answers(request: httpx.Request) -> httpx.Response:
+        try:
+            args = {"ticket_id": second, "amount_cents": 500}
+            await runner.call("refund_ticket", args, ACTORS["staff"])
+        except Conflict as exc:
+            refused.append(exc.code)
+        return httpx.Response(200, json={"id": "re_1", "object": "refund", "status": "succeeded"})
+
+    refunds = api.post("/v1/refunds").mock(side_effect=stripe_answers)
+    await call("refund_ticket", as_="staff", ticket_id=first)
+    assert refused == ["refund_in_progress"] and refunds.call_count == 1
+    async with db.sessions() as s:
+        rows = (await s.scalars(select(Refund))).all()
+    assert [(r.ticket_id, r.amount_cents, r.status) for r in rows] == [(first, 2500, "succeeded")]
+
+
+async def test_a_crash_during_a_refund_leaves_an_intent_a_later_retry_completes(
+    runner: ToolRunner, call, db, show, api, clock, monkeypatch
+) -> None:
+    order = await _paid_order(runner, call, show)
+
+    class Crash(BaseException):
+        pass
+
+    async def die(self: Any, **kwargs: Any) -> None:
+        raise Crash
+
+    working = StripeGateway.refund
+    monkeypatch.setattr(StripeGateway, "refund", die)
+    with pytest.raises(Crash):
+        await call("refund_order", as_="staff", order_id=order.id)
+    assert await _count(db, Refund, Refund.status == "requested") == 2
+    assert await _count(db, Ticket, Ticket.status == "valid") == 2
+    monkeypatch.setattr(StripeGateway, "refund", working)
+    with pytest.raises(Conflict):  # it might still be at Stripe
+        await call("refund_order", as_="staff", order_id=order.id)
+    clock.advance(minutes=3)
+    refunds = api.post("/v1/refunds").respond(
+        200, json={"id": "re_1", "object": "refund", "status": "succeeded"}
+    )
+    out = await call("refund_order", as_="staff", order_id=order.id)
+    assert out.refunded_cents == 5000 and refunds.call_count == 1
+    assert refunds.calls[0].request.headers["idempotency-key"].startswith("aitickets-order-")
+    assert await _count(db, Refund) == await _count(db, Refund, Refund.status == "succeeded") == 2

@@ -120,3 +120,33 @@ async def test_notify_waitlist_by_hand(db, call):
     assert len(out.offers) == 2
     with pytest.raises(NotFound):
         await call("notify_waitlist", as_="staff", event_id=999)
+
+
+async def test_a_paid_claim_whose_checkout_fails_keeps_the_offer_and_its_seat(
+    db, call, settings, clock, monkeypatch
+):
+    from integrations.payments import DemoGateway, PaymentUnavailable
+
+    _event_id, tier_id, ticket_id = await _sold_out(db, call, price=2500)
+    await call("cancel_ticket", as_="staff", ticket_id=ticket_id)
+    await drain(db, settings, clock)
+    (offer,) = await _offers(db)
+    working = DemoGateway.create_checkout
+
+    async def down(self, request):
+        raise PaymentUnavailable("The payment provider is down.")
+
+    monkeypatch.setattr(DemoGateway, "create_checkout", down)
+    with pytest.raises(PaymentUnavailable):
+        await call("claim_waitlist_offer", as_="public", token=offer.token)
+    await drain(db, settings, clock)  # order.failed frees nothing the offer does not hold again
+    (offer,) = await _offers(db)
+    assert offer.status == "offered" and offer.order_id is None
+    tier = await _tier(db, tier_id)
+    assert (tier.held, tier.sold) == (1, 0)
+    monkeypatch.setattr(DemoGateway, "create_checkout", working)
+    bought = await call("claim_waitlist_offer", as_="public", token=offer.token)
+    assert bought.status == "pending" and bought.checkout_url
+    (offer,) = await _offers(db)
+    assert (offer.status, offer.order_id) == ("claimed", bought.order_id)
+    assert (await _tier(db, tier_id)).held == 1
