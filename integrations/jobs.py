@@ -129,6 +129,9 @@ def periodic(name: str, every_seconds: float) -> Callable[[Periodic], Periodic]:
     return register
 
 
+BUSY_PAUSE_SECONDS = 0.05
+
+
 def backoff_seconds(base: float, attempt: int) -> float:
     """base, 2·base, 4·base … after attempts 1, 2, 3 …, capped at six hours."""
     return float(min(base * 2 ** max(attempt - 1, 0), MAX_BACKOFF_SECONDS))
@@ -412,11 +415,12 @@ class Worker:
             except Exception:
                 log.exception("worker round failed; trying again shortly")
                 found = 0
-            if not found:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._stop.wait(), timeout=self.settings.worker_poll_seconds
-                    )
+            # Idle: wait for the poll interval. Busy: still pause a moment, so that while
+            # requests stream in a round handles a batch of their events rather than one or
+            # two (each round is a few transactions on the connection the requests need).
+            pause = BUSY_PAUSE_SECONDS if found else self.settings.worker_poll_seconds
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=pause)
 
     def stop(self) -> None:
         self._stop.set()
