@@ -40,7 +40,7 @@ from persistence.models import (
 
 from .context import Actor, ToolContext
 from .customers import registered_payload, upsert_customer
-from .inventory import take_seats
+from .inventory import release_held, sell_held, take_seats
 from .promos import release_promo_use
 from .tickets import new_qr_token
 
@@ -52,40 +52,6 @@ HOLDING = ("creating", "open")
 
 
 # --- seats and tickets -------------------------------------------------------------------------
-
-
-async def hold_seats(session: AsyncSession, tier_id: int, quantity: int) -> bool:
-    """Hold seats for a pending checkout with one conditional UPDATE (never oversells)."""
-    held = await session.scalar(
-        update(TicketTier)
-        .where(
-            TicketTier.id == tier_id,
-            TicketTier.status == "on_sale",
-            TicketTier.sold + TicketTier.held + quantity <= TicketTier.capacity,
-        )
-        .values(held=TicketTier.held + quantity)
-        .returning(TicketTier.held)
-        .execution_options(synchronize_session=False)
-    )
-    return held is not None
-
-
-async def _release_hold(session: AsyncSession, tier_id: int, quantity: int) -> None:
-    await session.execute(
-        update(TicketTier)
-        .where(TicketTier.id == tier_id, TicketTier.held >= quantity)
-        .values(held=TicketTier.held - quantity)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _hold_to_sold(session: AsyncSession, tier_id: int, quantity: int) -> None:
-    await session.execute(
-        update(TicketTier)
-        .where(TicketTier.id == tier_id, TicketTier.held >= quantity)
-        .values(held=TicketTier.held - quantity, sold=TicketTier.sold + quantity)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def split_cents(total: int, parts: int) -> list[int]:
@@ -247,7 +213,7 @@ async def close_checkout(ctx: ToolContext, checkout: Checkout, status: str) -> b
     if moved is None:
         return False
     checkout.status = status
-    await _release_hold(ctx.session, checkout.tier_id, checkout.quantity)
+    await release_held(ctx.session, checkout.tier_id, checkout.quantity)
     order = await ctx.session.get(Order, checkout.order_id)
     assert order is not None
     order.status = status
@@ -301,7 +267,7 @@ async def fulfil_checkout(ctx: ToolContext, checkout: Checkout, payment_ref: str
     order.payment_ref = payment_ref or order.payment_ref
     order.expires_at = None
     if previous == "open":
-        await _hold_to_sold(ctx.session, checkout.tier_id, checkout.quantity)
+        await sell_held(ctx.session, checkout.tier_id, checkout.quantity)
     elif await take_seats(ctx.session, checkout.tier_id, checkout.quantity) is None:
         # Paid after the hold lapsed and the seats were sold meanwhile: the money must go back.
         order.status = "refund_due"

@@ -24,13 +24,12 @@ from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .fulfilment import (
-    hold_seats,
     issue_tickets,
     raise_sold_out,
     release_expired,
     start_checkout,
 )
-from .inventory import take_seats
+from .inventory import hold_seats, take_seats
 from .promos import redeem_promo
 from .registry import HttpRoute, tool
 from .tickets import TicketOut

@@ -30,6 +30,7 @@ from persistence.models import (
 from . import message_templates as tpl
 from .common import Id, In, Out
 from .context import ToolContext
+from .inventory import hold_seats, release_held
 from .notify import notify_person, system_context
 from .orders import BuyerIn, PurchaseOut, PurchaseTicketsIn, purchase_tickets
 from .registry import HttpRoute, tool
@@ -43,29 +44,6 @@ FREEING = {
     "waitlist.offer_expired",
     "checkout.expired",
 }
-
-
-async def _hold(session: AsyncSession, tier_id: int, quantity: int) -> bool:
-    result = await session.execute(
-        update(TicketTier)
-        .where(
-            TicketTier.id == tier_id,
-            TicketTier.status == "on_sale",
-            TicketTier.sold + TicketTier.held + quantity <= TicketTier.capacity,
-        )
-        .values(held=TicketTier.held + quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _release(session: AsyncSession, tier_id: int, quantity: int) -> None:
-    await session.execute(
-        update(TicketTier)
-        .where(TicketTier.id == tier_id, TicketTier.held >= quantity)
-        .values(held=TicketTier.held - quantity)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def offer_link(settings: Settings, token: str) -> str:
@@ -105,7 +83,7 @@ async def offer_free_seats(ctx: ToolContext, event_id: int) -> list[WaitlistOffe
     for entry, customer in waiting:
         choices = [t for t in tiers if entry.tier_id in (None, t.id)]
         for tier in choices:
-            if not await _hold(ctx.session, tier.id, entry.quantity):
+            if not await hold_seats(ctx.session, tier.id, entry.quantity):
                 continue
             offer = WaitlistOffer(
                 entry_id=entry.id,
@@ -181,7 +159,7 @@ async def expire_offers(db: Database, settings: Settings, clock: Clock) -> int:
         ).all()
         for offer in due:
             offer.status = "expired"
-            await _release(session, offer.tier_id, offer.quantity)
+            await release_held(session, offer.tier_id, offer.quantity)
             await session.execute(
                 update(WaitlistEntry)
                 .where(WaitlistEntry.id == offer.entry_id, WaitlistEntry.status == "offered")
@@ -252,7 +230,7 @@ async def claim_waitlist_offer(ctx: ToolContext, args: ClaimWaitlistOfferIn) -> 
         )
     customer = await ctx.session.get(Customer, offer.customer_id)
     assert customer is not None
-    await _release(ctx.session, offer.tier_id, offer.quantity)  # the held seats become ours
+    await release_held(ctx.session, offer.tier_id, offer.quantity)  # the held seats become ours
     # Claimed before buying: a paid purchase commits its hold before calling the gateway.
     offer.status = "claimed"
     await _set_entry(ctx, offer, "removed")
@@ -267,7 +245,7 @@ async def claim_waitlist_offer(ctx: ToolContext, args: ClaimWaitlistOfferIn) -> 
             ),
         )
     except PaymentUnavailable:  # committed, then compensated: give the offer its seats back
-        if await _hold(ctx.session, offer.tier_id, offer.quantity):
+        if await hold_seats(ctx.session, offer.tier_id, offer.quantity):
             offer.status = "offered"
             await _set_entry(ctx, offer, "offered")
         else:
