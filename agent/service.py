@@ -99,10 +99,10 @@ class VoiceAgent:
             value = interrupts[0].value
             return VoiceReply(
                 speech=value["speech"],
-                success=True,
+                success=bool(value.get("success", True)),
                 tool=value.get("tool"),
                 arguments=value.get("arguments") or {},
-                data=None,
+                data=value.get("data"),
                 routed_by=value.get("routed_by", "local"),
                 awaiting="confirmation",
                 session_id=session_id,

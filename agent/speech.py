@@ -4,6 +4,7 @@ table keyed by tool name; anything else gets a generic sentence from the result'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,8 +22,69 @@ def money(cents: int | None) -> str:
     return f"{sign}${dollars:,}" if rest == 0 else f"{sign}${dollars:,}.{rest:02d}"
 
 
+def plural(noun: str) -> str:
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
 def count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n} {noun}" if n == 1 else f"{n} {plural(noun)}"
+
+
+def _about(d: Data, a: Data, s: Speaker) -> str:
+    """The section asked about (or the mission), then who is on the team."""
+    sections = {k: v for k, v in (d.get("sections") or {}).items() if v.get("body")}
+    asked = a.get("section") or next(
+        (k for k in sections if re.search(rf"\b{k}\b", s.focus.get("_text", ""), re.I)), None
+    )
+    key = (
+        asked
+        if asked in sections
+        else next((k for k in ("mission", "hero", "story") if k in sections), None)
+    )
+    said = []
+    if key:
+        section = sections[key]
+        title = section.get("title") or key.capitalize()
+        said.append(f"{title}: {section['body']}")
+    team = [m["name"] for m in d.get("team") or []]
+    if team:
+        said.append(f"Team: {listing(team)}.")
+    return " ".join(said) or "The About page is empty."
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _waitlist_place(d: Data, a: Data, s: Speaker) -> str:
+    who = a.get("name") or s.focus.get("customer_name") or a.get("email") or "They"
+    verb = "is already" if d.get("already_on_list") else "is"
+    return f"{who} {verb} {_ordinal(d['position'])} in line for {d['event_name']}."
+
+
+def _waitlist(d: Data, a: Data, s: Speaker) -> str:
+    if not d.get("waiting"):
+        return f"Nobody is waiting for {d['event_name']}."
+    names = [e["name"] for e in d.get("entries") or []]
+    return (
+        f"{count(d['waiting'], 'person')} waiting for {d['event_name']}, "
+        f"{count(d['seats_wanted'], 'seat')} wanted: {listing(names)}."
+    ).replace("persons", "people")
+
+
+def _promo_check(d: Data, a: Data, s: Speaker) -> str:
+    if not d.get("valid"):
+        return f"{d['code']} can't be used: {d.get('reason') or 'it is not valid'}."
+    off = f"{d['amount']} percent" if d.get("kind") == "percent" else money(d.get("amount"))
+    said = f"{d['code']} is valid, {off} off"
+    if d.get("discount_cents"):
+        said += f", {money(d['discount_cents'])} off this order"
+    return said + "."
 
 
 def listing(names: list[str], limit: int = 3) -> str:
@@ -115,10 +177,15 @@ def _refund(d: Data, a: Data, s: Speaker) -> str:
 
 def _profile(d: Data, a: Data, s: Speaker) -> str:
     vip = " a VIP," if d.get("vip") else ""
-    return (
+    said = (
         f"{d['name']} is{vip} with {count(d['order_count'], 'order')} and "
         f"{money(d['lifetime_spend_cents'])} spent."
     )
+    contact = [phone(d["phone"])] if d.get("phone") else []
+    contact += [d["email"]] if d.get("email") else []
+    if d.get("do_not_call"):
+        contact.append("do not call")
+    return f"{said} Contact: {', '.join(contact)}." if contact else said
 
 
 def _events(d: Data, a: Data, s: Speaker) -> str:
@@ -183,6 +250,11 @@ SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
     "check_in_party": _checked_in,
     "get_revenue_report": _revenue,
     "get_event_sales": _event_sales,
+    "validate_promo_code": _promo_check,
+    "get_about_page": _about,
+    "join_waitlist": _waitlist_place,
+    "get_waitlist_position": _waitlist_place,
+    "get_waitlist": _waitlist,
     "get_ticket_availability": _availability,
     "get_checkin_stats": _stats,
     "purchase_tickets": _purchase,
@@ -257,21 +329,98 @@ class Speaker:
         return f"{exc.message} {hint}".strip()
 
 
+_PAST = {"set": "Set", "get": "Here is", "send": "Sent", "run": "Ran", "undo": "Undid"}
+_FACTS = (
+    "email",
+    "phone",
+    "title",
+    "address",
+    "capacity",
+    "status",
+    "role",
+    "url",
+    "color",
+    "price_cents",
+    "body",
+)
+
+
+def singular(noun: str) -> str:
+    noun = noun.replace("_", " ")
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "shes", "ches", "xes")):
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def past(verb: str) -> str:
+    if verb in _PAST:
+        return _PAST[verb]
+    if verb.endswith("e"):
+        return verb.capitalize() + "d"
+    if re.search(r"[^aeiou][aeiou][pt]$", verb) and verb not in ("edit", "limit"):
+        return verb.capitalize() + verb[-1] + "ed"
+    return verb.capitalize() + "ed"
+
+
+def phone(value: str) -> str:
+    """ "+15550100103" → "555 010 0103"."""
+    digits = re.sub(r"\D", "", value)
+    if value.startswith("+1") and len(digits) == 11:
+        return f"{digits[1:4]} {digits[4:7]} {digits[7:]}"
+    return value
+
+
+def _fact(key: str, value: Any) -> str:
+    if key == "phone":
+        return phone(str(value))
+    if key == "price_cents":
+        return money(value)
+    if key == "capacity":
+        return f"capacity {value}"
+    return str(value)
+
+
 def generic(tool: str, data: Data) -> str:
     """A sentence for any tool from the shape of its result."""
-    action = tool.replace("_", " ")
+    verb, _, rest = tool.partition("_")
     name = data.get("name") or data.get("holder_name") or data.get("title") or data.get("code")
+    reading = verb in ("get", "lookup", "list", "read", "validate", "search")
     for key, value in data.items():
+        if not reading:
+            break
+        if isinstance(value, list) and value and not isinstance(value[0], dict):
+            continue
         if isinstance(value, list) and key not in ("tiers", "category_ids"):
             labels = [
                 str(v.get("name") or v.get("holder_name") or v.get("code") or v.get("title") or "")
+                + (f" ({v['role']})" if isinstance(v.get("role"), str) else "")
                 for v in value
                 if isinstance(v, dict)
             ]
             total = data.get("total", len(value))
             if not value:
                 return f"There are no {key.replace('_', ' ')}."
-            return f"{count(total, key.rstrip('s').replace('_', ' '))}: {listing(labels)}."
+            if not any(labels):
+                return f"{count(total, singular(key))}."
+            noun = singular(key)
+            if noun == "team":
+                noun = "team member"
+            return f"{count(total, noun)}: {listing(labels)}."
+    if reading:
+        facts = [
+            _fact(k, data[k])
+            for k in _FACTS
+            if isinstance(data.get(k), (str, int)) and str(data[k]) and data.get(k) != name
+        ][:3]
+        head = str(name) if name else singular(rest).capitalize()
+        return ", ".join([head, *facts]) + "."
+    thing = rest.replace("_", " ")
+    if name and "email" in data and "customer" in thing:
+        return f"{past(verb)} {thing} for {name}."
     if name:
-        return f"Done: {action}, {name}."
-    return f"Done: {action}."
+        return f"{past(verb)} {thing} {name}.".replace("  ", " ")
+    if isinstance(data.get("url"), str):
+        return f"{past(verb)} {thing} for {data['url']}."
+    return f"{past(verb)} {thing}.".replace("  ", " ")

@@ -19,11 +19,13 @@ class Focus(TypedDict, total=False):
     customer_name: str
     ticket_ids: list[int]
     party: list[int]
+    ids: dict[str, int]  # the thing just made: {"promo_code_id": 3, "code_id": 3, …}
 
 
-class Call(TypedDict):
+class Call(TypedDict, total=False):
     tool: str
     arguments: dict[str, Any]
+    text: str
 
 
 class Intent(TypedDict, total=False):
@@ -70,11 +72,13 @@ class State(TypedDict):
     turns: NotRequired[Annotated[list[dict[str, str]], keep_last]]
     focus: NotRequired[Focus]
     last_action: NotRequired[LastAction | None]
+    last_intent: NotRequired[Call | None]  # the last tool run, read or not, for corrections
     pending: NotRequired[Pending | None]
     deferred: NotRequired[Pending | None]  # a confirmation set aside to answer something else
     intent: NotRequired[Intent | None]
     outcome: NotRequired[Outcome | None]
     preface: NotRequired[str | None]  # said before a question asked again
+    answered: NotRequired[Outcome | None]  # what was answered meanwhile (tool, arguments, data)
 
 
 class InputState(TypedDict):

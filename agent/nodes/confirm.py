@@ -26,26 +26,46 @@ async def confirm(state: State, runtime: Runtime[AgentContext]) -> Any:
     question = confirmation_question(spec, intent, ctx.stats.get("names", {}))
     preface = state.get("preface")
     speech = f"{preface} {question}" if preface else question
+    answered = state.get("answered") or {}
     answer = interrupt(
         {
             "speech": speech,
             "awaiting": "confirmation",
-            "tool": spec.name,
-            "arguments": intent.get("arguments") or {},
-            "routed_by": intent.get("routed_by", "local"),
+            # Something else was answered meanwhile: that is this turn's tool.
+            "tool": answered.get("tool") or spec.name,
+            "arguments": answered.get("arguments") or intent.get("arguments") or {},
+            "data": answered.get("data"),
+            "success": answered.get("success", True),
+            "routed_by": answered.get("routed_by") or intent.get("routed_by", "local"),
         }
     )
     text = str(answer)
     if is_yes(text) and correction(text) is None:
         return Command(
             goto="execute",
-            update={"intent": {**intent, "confirmed": True}, "deferred": None, "preface": None},
+            update={
+                "intent": {**intent, "confirmed": True},
+                "deferred": None,
+                "preface": None,
+                "answered": None,
+            },
         )
     if is_no(text):
-        update = {**said("Okay, I won't. Nothing changed."), "deferred": None, "preface": None}
+        update = {
+            **said("Okay, I won't. Nothing changed."),
+            "deferred": None,
+            "preface": None,
+            "answered": None,
+        }
         return Command(goto="respond", update=update)
     pending: Pending = {"kind": "confirmation", "question": question, "intent": intent}
     return Command(
         goto="understand",
-        update={"text": text, "deferred": pending, "intent": None, "preface": None},
+        update={
+            "text": text,
+            "deferred": pending,
+            "intent": None,
+            "preface": None,
+            "answered": None,
+        },
     )

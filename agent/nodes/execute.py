@@ -17,7 +17,7 @@ from ..state import Call, Focus, LastAction, Pending, State
 from .resolve import asking, failed, speaker_for
 
 # Categories whose tools can add or rename the people, shows and tiers the router matches.
-NAMES_CHANGE = frozenset({"customers", "events", "tiers", "venues", "orders"})
+NAMES_CHANGE = frozenset({"customers", "events", "tiers", "venues", "orders", "about"})
 
 
 def undo_calls(
@@ -38,6 +38,8 @@ def undo_calls(
         for name in fields:
             if name in arguments:
                 args[name] = arguments[name]
+            elif isinstance(data, dict) and name in data and not isinstance(data[name], list):
+                args[name] = data[name]
             elif isinstance(row, dict) and name in row:
                 args[name] = row[name]
             elif isinstance(row, dict) and name.endswith("_id") and "id" in row:
@@ -50,8 +52,9 @@ def undo_calls(
                     args[name] = not args[name]
                 elif info.annotation is bool and name not in args:
                     args[name] = not bool(info.default)
-        if all(name in args for name in required):
-            calls.append({"tool": inverse.name, "arguments": args})
+        call: Call = {"tool": inverse.name, "arguments": args}
+        if all(name in args for name in required) and call not in calls:
+            calls.append(call)
     return calls
 
 
@@ -72,7 +75,9 @@ def _choice_from(exc: Ambiguous, spec: ToolSpec, arguments: dict[str, Any]) -> l
     return options
 
 
-def _focus_from(focus: Focus, about: Focus, arguments: dict[str, Any], data: Any) -> Focus:
+def _focus_from(
+    tool: str, focus: Focus, about: Focus, arguments: dict[str, Any], data: Any
+) -> Focus:
     new: Focus = dict(focus)  # type: ignore[assignment]
     new.update(about)
     if isinstance(data, dict):
@@ -87,7 +92,39 @@ def _focus_from(focus: Focus, about: Focus, arguments: dict[str, Any], data: Any
             new["customer_id"] = data["customer_id"]
     if isinstance(arguments.get("event_id"), int):
         new["event_id"] = arguments["event_id"]
+    if isinstance(arguments.get("related_id"), int):
+        new["ids"] = {**(new.get("ids") or {}), "related_id": arguments["related_id"]}
+    ids = _made_ids(tool, arguments, data)
+    if ids:
+        new["ids"] = {**(new.get("ids") or {}), **ids}
+        name = data.get("name") if isinstance(data, dict) else None
+        if tool.endswith("_event") and "event_id" in ids:
+            new["event_id"] = ids["event_id"]
+            if name:
+                new["event_name"] = name
+        if tool.endswith("_customer") and "customer_id" in ids:
+            new["customer_id"] = ids["customer_id"]
+            if name:
+                new["customer_name"] = name
     return new
+
+
+def _made_ids(tool: str, arguments: dict[str, Any], data: Any) -> dict[str, int]:
+    """The thing a tool made or touched, under every field name that could mean it:
+    create_ticket_tier → ticket_tier_id and tier_id; add_team_member → member_id."""
+    verb, _, noun = tool.partition("_")
+    parts = noun.split("_")
+    found: dict[str, int] = {}
+    ident = data.get("id") if isinstance(data, dict) else None
+    for i in range(len(parts)):
+        key = "_".join(parts[i:]) + "_id"
+        if isinstance(arguments.get(key), int):
+            ident = arguments[key]
+    if not isinstance(ident, int) or verb in ("list", "search", "get"):
+        return {}
+    for i in range(len(parts)):
+        found["_".join(parts[i:]) + "_id"] = ident
+    return found
 
 
 async def execute(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -121,10 +158,13 @@ async def execute(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     except TicketsError as exc:
         return failed(exc, intent, speaker)
     data = result.model_dump(mode="json")
-    new_focus = _focus_from(focus, intent.get("focus") or {}, arguments, data)
+    new_focus = _focus_from(spec.name, focus, intent.get("focus") or {}, arguments, data)
     speaker.focus = dict(new_focus)
     speech = speaker.result(spec.name, data, arguments)
-    update: dict[str, Any] = {"focus": new_focus}
+    update: dict[str, Any] = {
+        "focus": new_focus,
+        "last_intent": {"tool": spec.name, "text": intent.get("text", ""), "arguments": arguments},
+    }
     if intent.get("undo"):
         speech = f"Undone. {speech}"
         update["last_action"] = None

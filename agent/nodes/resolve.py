@@ -35,6 +35,11 @@ def asking(pending: Pending, routed_by: str, intent: Intent) -> dict[str, Any]:
 def failed(exc: TicketsError, intent: Intent, speaker: Speaker) -> dict[str, Any]:
     return {
         "intent": None,
+        "last_intent": {
+            "tool": intent["tool"],
+            "text": intent.get("text", ""),
+            "arguments": intent.get("arguments") or {},
+        },
         "outcome": {
             "speech": speaker.error(exc),
             "success": False,
@@ -66,6 +71,14 @@ def _merge(slots: Slots, extra: Slots) -> None:
     if extra.tier_keys:
         slots.tier_keys = extra.tier_keys
     slots.ids.update(extra.ids)
+    for name in ("url", "color", "named", "capacity", "percent"):
+        value = getattr(extra, name)
+        if value is not None:
+            setattr(slots, name, value)
+    if extra.proper:
+        slots.proper = extra.proper
+    if extra.when is not None:
+        slots.__dict__["when"] = extra.when  # a cached_property: the correction's time wins
     slots.usual = slots.usual or extra.usual
 
 

@@ -27,6 +27,7 @@ async def respond(state: State, runtime: Runtime[AgentContext]) -> Any:
                 "deferred": None,
                 "outcome": None,
                 "preface": speech,
+                "answered": outcome,
             },
         )
     return Command(goto=END, update={"turns": [turn], "deferred": None})

@@ -49,9 +49,11 @@ async def understand(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
             return {"intent": answered, "outcome": None, "pending": None}
         if is_no(text):
             return {**said("Okay, never mind."), "pending": None}
+    if is_undo(text):
+        return {**_undo(state), "pending": None}
     fixed = correction(text)
     deferred = state.get("deferred")
-    if fixed is not None and (deferred or state.get("last_action")):
+    if fixed is not None and (deferred or state.get("last_action") or state.get("last_intent")):
         return {**_correct(state, fixed), "pending": None}
     if is_undo(text):
         return {**_undo(state), "pending": None}
@@ -80,8 +82,27 @@ def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
         if info is not None and info.annotation in (str, str | None) and field != "name":
             arguments[field] = text.strip(" .!?")
             return {**intent, "arguments": arguments, "routed_by": "memory"}
+        if field in ("name", "to_name"):
+            name = _spoken_name(text)
+            if name:
+                arguments[field] = name
         return {**intent, "arguments": arguments, "override": text, "routed_by": "memory"}
     return None
+
+
+def _spoken_name(text: str) -> str | None:
+    """ "Ann Lee, ann@example.com" → "Ann Lee": the answer to "What's the name?"."""
+    from ..router.values import is_name
+
+    head = re.split(r"[,;]|\s+(?:and|email|phone|at|her|his|their)\b", text.strip())[0]
+    head = re.sub(
+        r"^(?:it's|its|it is|the name is|name is|call (?:it|them)|that's)\s+", "", head, flags=re.I
+    )
+    head = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d\s().-]{6,}\d", "", head)
+    head = head.strip(" .!?\"'")
+    if not head or len(head.split()) > 5 or not is_name(head):
+        return None
+    return head
 
 
 def _looks_like_command(text: str, ctx: AgentContext) -> bool:
@@ -135,7 +156,7 @@ def _correct(state: State, value: str) -> dict[str, Any]:
             "intent": {
                 "tool": target["tool"],
                 "text": target.get("text", ""),
-                "arguments": _keep_unrelated(target.get("arguments") or {}),
+                "arguments": {},  # everything is read again, the correction on top
                 "override": value,
                 "routed_by": "memory",
             },
@@ -143,6 +164,17 @@ def _correct(state: State, value: str) -> dict[str, Any]:
             "outcome": None,
         }
     last = state.get("last_action") or {}
+    latest = state.get("last_intent") or {}
+    if latest and (latest.get("tool"), latest.get("text")) != (last.get("tool"), last.get("text")):
+        # The last thing done was a read or failed: ask it again about the corrected value.
+        intent = {
+            "tool": latest["tool"],
+            "text": latest.get("text", ""),
+            "arguments": {},
+            "override": value,
+            "routed_by": "memory",
+        }
+        return {"intent": intent, "outcome": None}
     intent: Intent = {
         "tool": last["tool"],
         "text": last.get("text", ""),
@@ -152,12 +184,6 @@ def _correct(state: State, value: str) -> dict[str, Any]:
         "before": list(last.get("undo") or []),
     }
     return {"intent": intent, "outcome": None, "last_action": None}
-
-
-def _keep_unrelated(arguments: dict[str, Any]) -> dict[str, Any]:
-    """A correction replaces who: drop the person-derived arguments, keep the rest."""
-    personal = {"customer_id", "ticket_id", "order_id", "name", "customer", "related_id"}
-    return {k: v for k, v in arguments.items() if k not in personal}
 
 
 def _undo(state: State) -> dict[str, Any]:
@@ -179,12 +205,57 @@ def _undo(state: State) -> dict[str, Any]:
     return {"intent": {**intent, "final": True, "confirmed": True, "undo": True}, "outcome": None}
 
 
+WEAK = 2.5
+
+
+def _gives_a_value(slots: Any) -> bool:
+    return bool(
+        slots.people
+        or slots.shows
+        or slots.period
+        or slots.when
+        or slots.email
+        or slots.phone
+        or slots.quantity is not None
+        or slots.money_cents is not None
+        or slots.url
+        or slots.named
+    )
+
+
+def _not_allowed(ctx: AgentContext, tool: str) -> dict[str, Any]:
+    spec = ctx.runner.spec(tool)
+    what = tool.replace("_", " ")
+    a = "an" if spec.role[0] in "aeiou" else "a"
+    update = said(f"Sorry, {what} needs {a} {spec.role} key; ask {a} {spec.role} to do it.")
+    update["outcome"]["success"] = False
+    update["outcome"]["routed_by"] = "local"
+    return update
+
+
+_INTERJECTION = re.compile(
+    r"^\s*(?:(?:hold on|wait|sorry|oh|um|uh|hmm|ok|okay|so|hey|quick question|right|alright)"
+    r"[,.!:]?\s+)+",
+    re.I,
+)
+
+
 async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
+    text = _INTERJECTION.sub("", text) or text
     catalog = await ctx.catalog.get(ctx.actor)
     slots = extract(text, catalog, ctx.runner.clock(), ctx.tz)
     specs = ctx.specs()
-    ranked = rank(slots, ctx.lexicon, specs)
+    everything = list(ctx.runner.tools)
+    last = (state.get("last_intent") or {}).get("tool")
+    recent = ctx.runner.spec(last) if last and last in ctx.runner.tools else None
+    ranked_all = rank(slots, ctx.lexicon, everything, dict(state.get("focus") or {}), recent)
+    allowed = {s.name for s in specs}
+    ranked = [r for r in ranked_all if r.tool in allowed]
     ctx.stats["ranked"] = ranked[:5]
+    if ranked_all and ranked_all[0].tool not in allowed:
+        best = ranked[0].score if ranked else 0.0
+        if ranked_all[0].score >= 3.0 and ranked_all[0].score - best >= 1.5:
+            return _not_allowed(ctx, ranked_all[0].tool)
     confident = (
         bool(ranked)
         and ranked[0].score >= CONFIDENT
@@ -199,6 +270,10 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
                 "intent": {"tool": tool, "text": text, "arguments": arguments, "routed_by": "llm"},
                 "outcome": None,
             }
+    weak = not ranked or ranked[0].score < WEAK
+    if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
+        # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.
+        return _correct(state, text)
     if not ranked:
         return said(NOT_UNDERSTOOD, success=False)
     return {

@@ -9,15 +9,22 @@ from .text import fold
 
 _YES = re.compile(
     r"^\s*(yes|yeah|yep|yup|sure|ok|okay|go ahead|do it|confirm|confirmed|correct|right|"
-    r"please do|absolutely|affirmative|definitely|of course|that's right|thats right)\b"
+    r"please do|absolutely|affirmative|definitely|of course|that's right|thats right|"
+    r"go for it|go on|proceed|please proceed|that's fine|thats fine|fine|sounds good|"
+    r"let's do it|lets do it|you bet|yes please|sure thing|do that)\b"
 )
 _NO = re.compile(
     r"^\s*(no|nope|nah|don't|dont|do not|cancel that|never ?mind|forget it|stop|"
     r"hold on|wait|not now|leave it|abort)\b"
 )
 _UNDO = re.compile(
-    r"^\s*(?:please\s+)?(undo|revert|reverse|take back|roll back)\s*(that|it|this|the last"
-    r"(?: one| thing| action)?)?\s*[.!]?\s*(please)?\s*$|^\s*undo\b"
+    r"^\s*(?:(?:oops|sorry|actually|no|wait|ah|hmm|uh|um|ok|okay|oh)"
+    r"[,.!]?\s+)*"
+    r"(?:please\s+)?(?:can you\s+|could you\s+)?"
+    r"(undo|revert|reverse|take back|roll back)"
+    r"\s*(that|it|this|the last"
+    r"(?: one| thing| action)?)?\s*[.!]?\s*(please)?\s*$"
+    r"|^\s*(?:(?:oops|sorry|actually|no|wait)[,.!]?\s+)*undo\b"
 )
 _CORRECTION = re.compile(
     r"^\s*(?:(?:no|nope|sorry|oops|actually|wait)[,.!]?\s+)*"
@@ -41,22 +48,61 @@ def is_yes(text: str) -> bool:
     return bool(_YES.match(fold(text)))
 
 
+_KEEP = re.compile(
+    r"^\s*(?:(?:no|nope|nah|ok|okay)[,.!]?\s+)?(?:keep it|leave it|don't|do not|let's not|"
+    r"we'll keep|we will keep|scratch that|changed my mind)\b"
+)
+
+
 def is_no(text: str) -> bool:
     low = fold(text).strip(" .!")
-    return bool(_NO.match(low)) and correction(text) is None and len(low.split()) <= 4
+    if correction(text) is not None:
+        return False
+    if _KEEP.match(low) and len(low.split()) <= 8:
+        return True
+    if re.match(r"^\s*(?:no|nope|nah|never ?mind)\b[,.!]", low) and len(low.split()) <= 8:
+        return True  # "no, don't cancel it after all"
+    return bool(_NO.match(low)) and len(low.split()) <= 4
 
 
 def is_undo(text: str) -> bool:
     return bool(_UNDO.match(fold(text)))
 
 
+_QUESTION_START = re.compile(
+    r"^(how|what|what's|whats|who|who's|when|where|which|why|is|are|does|do|did|can|could|"
+    r"will|would|should|has|have|tell|show|list|give)\b",
+    re.I,
+)
+
+
+_COMMAND_START = re.compile(
+    r"^(delete|remove|cancel|refund|check|sell|add|create|make|show|list|give|put|take|move|"
+    r"send|stop|start|book|transfer|register|find|look|set|change|update|hide|pause|resume|"
+    r"void|postpone|link|mark|turn|switch|let|open|close)\b",
+    re.I,
+)
+
+
 def correction(text: str) -> str | None:
-    """The new value of a correction ("no, I meant Mike" → "Mike"), else None."""
+    """The new value of a correction ("no, I meant Mike" → "Mike"), else None. A question or a
+    whole new request after "actually" is not a correction."""
     text = text.strip().rstrip(".!")
-    match = _CORRECTION.match(text) or _SHORT_CORRECTION.match(text)
+    long_form = _CORRECTION.match(text)
+    match = long_form or _SHORT_CORRECTION.match(text)
     if not match or _NOT_A_VALUE.match(match.group("value")):
         return None
     value = match.group("value").strip(" ,.")
+    if is_undo(value):
+        return None
+    if text.endswith("?") or _QUESTION_START.match(value):
+        return None
+    if len(value.split()) > (7 if long_form else 4):
+        return None
+    if re.search(r"\bnot\b|n't\b|\bno longer\b|\bnever\b", value, re.I):
+        return None  # "they're not related" is a statement, not a new value
+    if not long_form and _COMMAND_START.match(value):
+        return None  # "actually, delete it" is a new request
     return value or None
 
 

@@ -49,6 +49,7 @@ class Show:
 class Catalog:
     people: list[Person] = field(default_factory=list)
     shows: list[Show] = field(default_factory=list)
+    team: list[str] = field(default_factory=list)  # About-page team members' names
     loaded_at: float = 0.0
 
     def person(self, ident: int) -> Person | None:
@@ -88,6 +89,7 @@ class CatalogCache:
         catalog = Catalog(
             people=await self._people(actor),
             shows=await self._shows(actor),
+            team=await self._team(actor),
             loaded_at=time.monotonic(),
         )
         self._by_role[actor.role] = catalog
@@ -120,6 +122,10 @@ class CatalogCache:
             if offset >= page.total:
                 break
         return people
+
+    async def _team(self, actor: Actor) -> list[str]:
+        page = await self._read("list_team_members", {}, actor)
+        return [m.name for m in getattr(page, "team", None) or []]
 
     async def _shows(self, actor: Actor) -> list[Show]:
         since = self.runner.clock() - timedelta(days=3)

@@ -10,7 +10,7 @@ import typing
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,9 +23,12 @@ from tools.runner import ToolRunner
 
 from .catalog import Catalog, Person, Show
 from .lexicon import TOOL_WORDS
-from .slots import Slots
+from .slots import PERSON_PRONOUNS, Slots
+from .values import is_name
 
 MAX_OPTIONS = 3
+# At the door "tonight's show" goes without saying; elsewhere a missing show is asked for.
+DOOR_CATEGORIES = frozenset({"checkin", "tickets", "orders", "dashboard"})
 
 
 class Ask(Exception):
@@ -134,7 +137,7 @@ class Filler:
             return self.catalog.show(focused) or Show(
                 focused, self.focus.get("event_name", "that event"), slots.now, "", "", ""
             )
-        if required:
+        if required and self.spec.category in DOOR_CATEGORIES:
             today = slots.now.astimezone(slots.tz).date()
             upcoming = [
                 s
@@ -150,14 +153,22 @@ class Filler:
         if name in self.args:
             return self.args[name]
         required = info.is_required()
+        if name == "body" and (self.slots.quoted or self.slots.colon_text):
+            return self.slots.quoted or self.slots.colon_text
         pattern = self.pattern_value(name)
         if pattern is not None:
             return pattern
-        filler = FILLERS.get(name)
+        own = BY_TOOL.get((self.spec.name, name))
+        filler = own or FILLERS.get(name)
         if filler is not None:
             found = await filler(self, required)
             if found is not _MISSING and found is not None:
                 return found
+            if own is not None:
+                return _MISSING
+        made = (self.focus.get("ids") or {}).get(name)
+        if required and made is not None and name.endswith("_id"):
+            return made  # "turn it off" right after making it
         return self.generic(name, info)
 
     def pattern_value(self, name: str) -> str | None:
@@ -167,7 +178,15 @@ class Filler:
         for pattern in words.patterns:
             match = re.search(pattern, self.slots.text, re.I)
             if match and name in match.groupdict() and match.group(name):
-                return match.group(name).strip(" ,.!?")
+                value = match.group(name).strip(" ,.!?")
+                if name in ("name", "to_name", "title") and not is_name(value):
+                    continue
+                if name == "name" and value.lower() in PERSON_PRONOUNS:
+                    continue
+                shows = {w for show in self.slots.shows for w in show.key.split()}
+                if name in ("name", "to_name") and shows & set(value.lower().split()):
+                    continue  # "… for jazz" names a show, not a person
+                return value
         return None
 
     def generic(self, name: str, info: FieldInfo) -> Any:
@@ -225,6 +244,8 @@ async def _customer_id(f: Filler, required: bool) -> Any:
 
 async def _related_id(f: Filler, required: bool) -> Any:
     person = await f.customer(required, index=1)
+    if person is None and f.slots.pronoun in ("they", "them", "their"):
+        return (f.focus.get("ids") or {}).get("related_id", _MISSING)  # "they": the pair
     return person.id if person else _MISSING
 
 
@@ -315,6 +336,9 @@ async def _tier_id(f: Filler, required: bool) -> Any:
         for tier in show.tiers:
             if tier.key == key or tier.key.startswith(key) or key in tier.key.split():
                 return tier.id
+    made = (f.focus.get("ids") or {}).get("tier_id")
+    if not wanted and made in {t.id for t in show.tiers}:
+        return made  # "that tier", just made
     if len(show.tiers) == 1:
         return show.tiers[0].id
     if not required:
@@ -336,7 +360,18 @@ async def _quantity(f: Filler, required: bool) -> Any:
 async def _buyer(f: Filler, required: bool) -> Any:
     person = await f.customer(False)
     if person is None and not f.slots.people:
-        return _MISSING
+        if f.slots.proper:
+            name = f.slots.proper[-1]  # someone new: "sell two to Ann Lee"
+        elif re.search(r"\bwalk[- ]?(?:in|up)s?\b|\bat the door\b", f.slots.text, re.I):
+            name = "Walk-in"
+        else:
+            return _MISSING
+        buyer = {"name": name}
+        if f.slots.email:
+            buyer["email"] = f.slots.email
+        if f.slots.phone:
+            buyer["phone"] = f.slots.phone
+        return buyer
     name = person.name if person else f.slots.people[0].text.title()
     buyer: dict[str, Any] = {"name": name}
     email = f.slots.email or (person.email if person else None)
@@ -347,17 +382,25 @@ async def _buyer(f: Filler, required: bool) -> Any:
     return buyer
 
 
+def _report_period(f: Filler) -> tuple[datetime, datetime] | None:
+    """A report looks back: "the weekend" or "Monday" that has not come yet means the last one."""
+    period = f.slots.period
+    if period is None:
+        return None
+    start, end = period
+    if f.spec.category == "analytics" and start > f.slots.now and end - start <= timedelta(days=3):
+        return start - timedelta(days=7), end - timedelta(days=7)
+    return period
+
+
 async def _period_start(f: Filler, required: bool) -> Any:
-    return f.slots.period[0].isoformat() if f.slots.period else _MISSING
+    period = _report_period(f)
+    return period[0].isoformat() if period else _MISSING
 
 
 async def _period_end(f: Filler, required: bool) -> Any:
-    if not f.slots.period:
-        return _MISSING
-    end = min(f.slots.period[1], f.slots.now) if f.spec.read_only else f.slots.period[1]
-    if f.spec.name == "list_events":
-        end = f.slots.period[1]
-    return end.isoformat()
+    period = _report_period(f)
+    return period[1].isoformat() if period else _MISSING
 
 
 async def _when(f: Filler, required: bool) -> Any:
@@ -404,7 +447,7 @@ async def _promo_id(f: Filler, required: bool) -> Any:
 
 
 async def _vip(f: Filler, required: bool) -> Any:
-    if "vip" not in f.slots.tokens:
+    if not any(t in ("vip", "vips", "vip's") for t in f.slots.tokens):
         return _MISSING
     return not f.slots.negated
 
@@ -482,6 +525,15 @@ QUESTIONS = {
     "body": "What should it say?",
     "title": "What's the title?",
     "code": "What's the code?",
+    "promo_code_id": "Which code?",
+    "email": "What's their email?",
+    "quantity": "How many?",
+    "occurrences": "How many times?",
+    "frequency": "How often: weekly, every other week or monthly?",
+    "first_starts_at": "When is the first one?",
+    "capacity": "How many people does it hold?",
+    "url": "What's the web address?",
+    "starts_at": "When does it start?",
 }
 
 
@@ -504,3 +556,8 @@ def alias_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]
     """Field names → the names the input model accepts (from_ → "from")."""
     fields = spec.input_model.model_fields
     return {(fields[k].alias or k) if k in fields else k: v for k, v in arguments.items()}
+
+
+from .fill_values import BY_TOOL, EXTRA  # noqa: E402  (they build on the Filler above)
+
+FILLERS.update(EXTRA)

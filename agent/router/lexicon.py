@@ -84,7 +84,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "transfer",
         patterns=(r"\b(?:to|for)\s+(?P<to_name>[A-Za-z][\w'.-]+(?: [A-Z][\w'.-]+)?)\s*$",),
     ),
-    "get_ticket": W("look up ticket|ticket status|status of ticket", "ticket"),
+    "get_ticket": W(
+        "look up ticket|ticket status|status of ticket|ticket still valid", "ticket valid status"
+    ),
     "get_ticket_qr": W("qr code for|show qr|qr image", "qr"),
     "get_ticket_status": W("is this qr valid|is this code valid", "qr valid"),
     "guest_list": W(
@@ -94,7 +96,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     # customers
     "get_customer_profile": W(
-        "tell me about|profile|who is|how much has spent|spent with us|history", "customer spend"
+        "tell me about|profile|who is|how much has spent|spent with us|history|contact details|"
+        "phone number|email address|details for",
+        "customer spend contact who know info information",
     ),
     "get_customer_tickets": W(
         "what tickets does|tickets does|his tickets|her tickets|which tickets|what tickets has",
@@ -123,7 +127,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "phone email update",
     ),
     "update_customer_preferences": W(
-        "preference|aisle seat|wheelchair|contact by", "seating language accessibility prefer like"
+        "preference|aisle seat|wheelchair|contact by|front row|back row|speaks",
+        "seating language accessibility prefer like speak seat access",
     ),
     "set_vip_status": W(
         "vip|make vip|no longer vip",
@@ -189,12 +194,14 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "create_ticket_tier": W("add a tier|new tier|create tier|create tickets at", "tier"),
     "update_ticket_tier": W(
-        "raise the price|lower the price|change price|pause|resume", "price pause"
+        "raise the price|lower the price|change price|pause|resume|stop selling|start selling|"
+        "off sale|back on sale",
+        "price pause",
     ),
     "add_tickets": W("add more tickets|release more|more seats|add seats|more tickets", "more"),
     "toggle_all_tickets": W(
         "stop all sales|stop selling|open sales|resume sales|pause sales|stop ticket sales",
-        "sales",
+        "sales resume pause reopen",
         flags={
             "on_sale": (
                 r"\b(open|resume|start|restart|back on)\b",
@@ -235,8 +242,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         ),
     ),
     "remove_team_member": W(
-        "remove from team|off the about|take off the team|off the team",
-        "team",
+        "remove from team|off the about|take off the team|off the team|remove from the about|"
+        "from the about page|off the website",
+        "team about",
         patterns=(rf"(?:remove|take)\s+{_NAME}\s+(?:from|off)\s",),
     ),
     "list_team_members": W("who is on the team|list the team|team members", "team"),
@@ -257,6 +265,75 @@ TOOL_WORDS: dict[str, ToolWords] = {
 }
 
 
+# Everyday words → the registry's own words (stems; a key may be two stems). Data, not code:
+# the ranker adds the words on the right after the word on the left.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "switch off": ("deactivate",), "turn off": ("deactivate",), "disable": ("deactivate",),
+    "kill": ("deactivate", "revoke", "delete"), "retire": ("deactivate",),
+    "expire": ("deactivate",),
+    "switch on": ("activate",), "turn on": ("activate",), "enable": ("activate",),
+    "reenable": ("activate",), "revive": ("activate",),
+    "coupon": ("promo", "code"), "voucher": ("promo", "code"), "discount": ("promo",),
+    "percent": ("promo",), "%": ("promo",),
+    "bump": ("update",), "raise": ("update",), "lower": ("update",), "increase": ("update",),
+    "reduce": ("update",), "change": ("update",), "set": ("update",), "drop": ("update",),
+    "remove": ("delete",), "delete": ("remove",), "get rid": ("delete", "remove"),
+    "scrap": ("delete",), "reverse": ("undo",), "uncheck": ("undo", "check"), "unmark": ("undo",),
+    "halt": ("pause",), "suspend": ("pause",), "freeze": ("pause",),
+    "set up": ("create",), "setup": ("create",), "generate": ("create",), "issue": ("create",),
+    "mint": ("create",), "another": ("create",), "additional": ("create",),
+    "extra": ("create",), "spin up": ("create",), "new": ("create",),
+    "hook": ("webhook",), "callback": ("webhook",), "endpoint": ("webhook",),
+    "https": ("webhook",), "url": ("webhook",),
+    "blurb": ("about",), "mission": ("about",), "story": ("about",), "website": ("about", "site"),
+    "crew": ("team",), "staff": ("team",), "employee": ("team",), "colleague": ("team",),
+    "brand": ("branding", "site"), "colour": ("color", "branding"), "color": ("branding",),
+    "logo": ("branding",), "theme": ("branding",),
+    "takings": ("revenue",), "earn": ("revenue",), "gross": ("revenue",), "money": ("revenue",),
+    "income": ("revenue",), "bring in": ("revenue",), "brought in": ("revenue",),
+    "attendee": ("guest",), "guestlist": ("guest", "list"),
+    "venue": ("venue",), "room": ("venue",), "address": ("venue",), "located": ("venue",),
+    "location": ("venue",), "where": ("venue",),
+    "queue": ("waitlist",), "waiting": ("waitlist",),
+    "dashboard": ("dashboard",), "promoter": ("dashboard",), "organiser": ("dashboard",),
+    "organizer": ("dashboard",),
+    "email": ("message",), "text": ("message",), "sms": ("message",), "remind": ("message",),
+    "qr": ("qr",), "barcode": ("qr",), "see": ("access",), "access": ("access",),
+    "login": ("access",), "log in": ("access",),
+    "category": ("category",), "genre": ("category",), "tag": ("category",),
+}  # fmt: skip
+# (word, any of these words) → extra words: "what kinds of tickets" speaks for tiers.
+CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...] = (
+    (
+        ("ticket", frozenset({"kind", "type", "option", "sort", "level", "price", "cost"})),
+        ("tier",),
+    ),
+    (
+        ("price", frozenset({"change", "raise", "lower", "drop", "bump", "set", "make"})),
+        ("update",),
+    ),
+    (
+        ("much", frozenset({"take", "make", "earn", "bring", "brought", "made", "took"})),
+        ("revenue",),
+    ),
+    (("sell", frozenset({"stop", "pause", "halt", "resume", "restart", "start"})), ("status",)),
+    (("mistake", frozenset({"check", "checkin", "check-in"})), ("undo",)),
+    (("check", frozenset({"isn't", "wasn't", "not", "aren't", "weren't", "reverse"})), ("undo",)),
+    (("check-in", frozenset({"reverse", "cancel", "remove", "undo"})), ("undo", "check")),
+    (
+        ("venue", frozenset({"second", "another", "new", "extra", "additional", "open"})),
+        ("create",),
+    ),
+    (("on", frozenset({"turn", "switch", "back", "put"})), ("resume", "activate", "open")),
+    (("off", frozenset({"turn", "switch"})), ("pause", "deactivate")),
+    (("waitlist", frozenset({"put", "add", "join", "sign", "want", "on", "onto"})), ("join",)),
+    (("code", frozenset({"work", "valid", "apply", "good", "accept"})), ("validate",)),
+    (("note", frozenset({"add", "make", "write", "jot", "put", "leave"})), ("add",)),
+    (("category", frozenset({"out", "remove", "untag", "drop", "off"})), ("remove",)),
+    (("message", frozenset({"sent", "send", "went", "go", "out"})), ("list",)),
+)
+
+
 @dataclass
 class Lexicon:
     """Per tool: stem → weight; phrases as stem tuples."""
@@ -266,11 +343,18 @@ class Lexicon:
     vocabulary: frozenset[str]
 
 
+_QUESTION_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "much", "many"])
+
+
 def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in words(text) if w not in STOP or w in ("in", "on", "off", "up"))
+    keep = ("in", "on", "off", "up", "about")
+    return tuple(stem(w) for w in words(text) if w not in STOP or w in keep)
 
 
 def build(registry: Registry) -> Lexicon:
+    # Words in many tools' names ("ticket", "customer") say little on their own.
+    in_names = Counter(stem(part) for spec in registry for part in set(spec.name.split("_")))
+    common = {word for word, n in in_names.items() if n >= 3} | _QUESTION_WORDS
     raw: dict[str, Counter[str]] = {}
     phrases: dict[str, list[tuple[str, ...]]] = {}
     for spec in registry:
@@ -285,10 +369,23 @@ def build(registry: Registry) -> Lexicon:
         curated = TOOL_WORDS.get(spec.name, ToolWords())
         for w in curated.words:
             bag[stem(w)] += 2.0
-        phrases[spec.name] = [p for p in (_phrase(t) for t in curated.phrases) if p]
+        # A phrase that shrinks to one word once filler is dropped ("tickets does") is no
+        # stronger than that word; only real multi-word phrases (or one-word ones) count.
+        phrases[spec.name] = list(
+            dict.fromkeys(
+                p
+                for t in curated.phrases
+                if (p := _phrase(t)) and (len(p) > 1 or len(words(t)) == 1 or p[0] not in common)
+            )
+        )
+        for name in spec.input_model.model_fields:
+            for part in name.removesuffix("_").split("_"):
+                if part not in ("id", "ids") and len(part) > 2:
+                    bag[stem(part)] += 0.3
         for p in phrases[spec.name]:
             for s in p:
-                bag[s] += 1.0
+                if s not in _QUESTION_WORDS:
+                    bag[s] += 1.0
         raw[spec.name] = bag
     df: Counter[str] = Counter()
     for bag in raw.values():

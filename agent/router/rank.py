@@ -4,15 +4,20 @@ words count more, curated phrases most), the slots it could fill, and whether it
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tools.registry import ToolSpec
 
-from .lexicon import TOOL_WORDS, Lexicon
+from .lexicon import CONTEXT_SYNONYMS, SYNONYMS, TOOL_WORDS, Lexicon
 from .slots import PERSON_PRONOUNS, Slots
 from .text import STOP, stem
 
 _QUESTION = re.compile(r"^\s*(how|what|who|when|which|where|is|are|does|do|did|has|have|any)\b")
+_WH = re.compile(r"^\s*(how|what|who|when|which|where|whose)\b")
+_LISTING = re.compile(r"^\s*(?:please\s+)?(show|list|read|tell|pull up|get)\b", re.I)
+_WH_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "whose", "tell", "know"])
 _IGNORED = STOP | PERSON_PRONOUNS
 
 
@@ -23,12 +28,40 @@ class Ranked:
 
 
 def _stems(slots: Slots) -> list[str]:
-    keep = {"in", "on", "off", "up"}
-    return [
+    keep = {"in", "on", "off", "up", "about"}
+    stems = [
         stem(t)
         for t in slots.tokens
         if t not in slots.consumed and (t not in _IGNORED or t in keep)
     ]
+    return expand(stems)
+
+
+def expand(stems: list[str]) -> list[str]:
+    """Everyday words for the registry's words, added after the word they stand for, and the
+    words two-word phrases stand for ("switch off" → deactivate)."""
+    out: list[str] = []
+    for i, s in enumerate(stems):
+        out.append(s)
+        pair = f"{s} {stems[i + 1]}" if i + 1 < len(stems) else ""
+        out.extend(_SYN.get(pair, ()))
+        out.extend(_SYN.get(s, ()))
+    present = set(out)
+    for (word, context), adds in _CONTEXT:
+        if word in present and present & context:
+            out.extend(adds)
+    return out
+
+
+def _stem_all(text: str) -> str:
+    return " ".join(stem(w) for w in text.split())
+
+
+_SYN = {_stem_all(k): tuple(stem(v) for v in vs) for k, vs in SYNONYMS.items()}
+_CONTEXT = [
+    ((stem(word), frozenset(stem(c) for c in context)), tuple(stem(a) for a in adds))
+    for (word, context), adds in CONTEXT_SYNONYMS
+]
 
 
 def _has_phrase(stems: list[str], phrase: tuple[str, ...]) -> bool:
@@ -50,12 +83,128 @@ def _has_phrase(stems: list[str], phrase: tuple[str, ...]) -> bool:
     return False
 
 
+_TOKEN = re.compile(r"\b[A-Za-z0-9_-]{20,}\b")
+# Required fields only the sentence can give (no catalog, no focus): without it, the tool is
+# unlikely to be what was meant.
+_NEEDS: dict[str, tuple[Callable[[Slots], bool], float]] = {
+    "url": (lambda s: bool(s.url), 3.0),
+    "qr_token": (lambda s: bool(_TOKEN.search(s.text)), 4.0),
+    "token": (lambda s: bool(_TOKEN.search(s.text)), 4.0),
+    "access_token": (lambda s: False, 4.0),
+    "session_id": (lambda s: False, 4.0),
+    "image_base64": (lambda s: False, 4.0),
+    "code": (lambda s: bool(s.code or s.named), 1.0),
+    "phone": (lambda s: bool(s.phone), 1.0),
+    "related_id": (lambda s: len(s.people) >= 2 or bool(s.relation), 1.5),
+    "webhook_id": (lambda s: "webhook" in s.ids or "hook" in s.ids, 1.5),
+    "job_id": (lambda s: "job" in s.ids, 1.5),
+    "message_id": (lambda s: "message" in s.ids, 1.5),
+    "photo_id": (lambda s: "photo" in s.ids, 1.5),
+    "key_id": (lambda s: "key" in s.ids, 1.0),
+    "promo_code_id": (lambda s: bool(s.code) or bool({"code", "promo"} & set(s.tokens)), 1.0),
+    "body": (lambda s: bool(s.quoted or s.colon_text or len(s.tokens) > 6), 1.0),
+}
+_REMOVING = re.compile(
+    r"\b(remove|delete|take\b[\w' ]{0,30}?\b(?:off|out)|drop|get rid|scrap|leaving|left us|quit|"
+    r"no longer|unlink|revoke)\b",
+    re.I,
+)
+_ADDING = re.compile(r"\b(add|put|create|new|register|sign up|join|set up|make)\b", re.I)
+_FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
+_ALL = re.compile(r"\b(all|every|everything|entire|whole|any)\b", re.I)
+# A value the sentence gives that only some tools take.
+_OFFERS: tuple[tuple[Callable[[Slots], bool], str, float], ...] = (
+    (lambda s: bool(s.url), "url", 4.0),
+    (lambda s: bool(s.color), "color", 2.5),
+    (lambda s: s.percent is not None, "amount", 1.0),
+    (lambda s: s.capacity is not None, "capacity", 0.6),
+    (lambda s: bool(s.code), "code", 0.8),
+    (lambda s: bool(s.code), "promo_code_id", 0.8),
+    (lambda s: bool(s.named), "name", 0.4),
+    (lambda s: bool(s.colon_text or s.quoted), "body", 2.0),
+)
+
+
+def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
+    fields = spec.input_model.model_fields
+    penalty = 0.0
+    for name, info in fields.items():
+        need = _NEEDS.get(name)
+        made = name in (focus.get("ids") or {})
+        if info.is_required() and need is not None and not made and not need[0](slots):
+            penalty -= need[1]
+    for test, name, bonus in _OFFERS:
+        if name in fields and test(slots):
+            penalty += bonus
+    made_ids = focus.get("ids") or {}
+    for name, info in fields.items():
+        noun = name.removesuffix("_id")
+        if info.is_required() and name in made_ids and noun in slots.tokens:
+            penalty += 1.5  # "that key": the one just made
+    if slots.event_pronoun and not slots.shows:
+        # "it": the show or the thing just made or talked about.
+        made = set(focus.get("ids") or {})
+        if focus.get("event_id"):
+            made.add("event_id")
+        if any(n in made for n, f in fields.items() if f.is_required() and n.endswith("_id")):
+            penalty += 1.0
+    verb = spec.name.split("_", 1)[0]
+    removing = bool(_REMOVING.search(slots.text))
+    adding = bool(_ADDING.search(slots.text))
+    if removing and not adding and verb in ("add", "create", "register", "join"):
+        penalty -= 2.0  # "remove her from the about page" is not an add
+    if adding and not removing and verb in ("remove", "delete", "unlink", "revoke"):
+        penalty -= 2.0
+    if (removing or adding) and spec.read_only and not _QUESTION.match(slots.text.lower()):
+        penalty -= 1.5  # an order to change something, not a question
+    if "related_id" in fields and len(slots.people) >= 2 and slots.relation:
+        penalty += 3.0  # "Jane is John's wife": two known people and how they relate
+    if slots.team and spec.category == "about" and ({"name", "member_id"} & set(fields)):
+        penalty += 2.5  # a team member is named
+    if slots.negated and spec.name.startswith("check_in"):
+        penalty -= 1.5  # "no longer here", "isn't here"
+    one_tier = bool(slots.shows and slots.tier_keys) and not _ALL.search(slots.text)
+    if "tier_id" in fields and one_tier:
+        penalty += 2.0
+    if "_all_" in f"_{spec.name}_" and one_tier:
+        penalty -= 4.0
+    group = slots.everyone or slots.relation or slots.pronoun in ("they", "them", "their")
+    if "_party" in spec.name and not group:
+        penalty -= 2.0  # one person named, no party, family or "all of them"
+    question = bool(_QUESTION.match(slots.text.lower())) or slots.text.strip().endswith("?")
+    if slots.colon_text and not question and spec.read_only:
+        penalty -= 1.5  # "note on Sarah: …" gives a value to store
+    if slots.money_cents is not None and not question:
+        if spec.read_only:
+            penalty -= 1.0
+        elif {"price_cents", "amount", "amount_cents"} & set(fields):
+            penalty += 1.5
+    required_event = "event_id" in fields and fields["event_id"].is_required()
+    if required_event and slots.period and not slots.shows and slots.day is None:
+        penalty -= 1.5  # "this month" is no one show
+    buyer = "customer" in fields and fields["customer"].is_required()
+    if buyer or ("customer_id" in fields and fields["customer_id"].is_required()):
+        has = slots.people or slots.pronoun or slots.relation or slots.email or slots.phone
+        if not has and "customer" not in slots.ids and not focus.get("customer_id"):
+            penalty -= 2.0
+    return penalty
+
+
 def _fits(spec: ToolSpec, slots: Slots) -> float:
     fields = spec.input_model.model_fields
     bonus = 0.0
     has_person = bool(slots.people or slots.pronoun or slots.relation)
-    if has_person and ({"customer_id", "name", "customer", "ticket_id"} & set(fields)):
+    personal = {"customer_id", "name", "customer", "ticket_id", "to_name", "q", "email", "phone"}
+    if has_person and (personal & set(fields)):
         bonus += 0.6
+    show_fields = {"event_id", "series_id", "q", "category", "tier_id", "ticket_id", "order_id"}
+    if slots.shows and not (show_fields & set(fields)) and not slots.named:
+        bonus -= 5.0  # a show is named, and this tool cannot be about one
+    named_person = bool(slots.people or (slots.proper and not slots.named))
+    if named_person and not (personal & set(fields)) and not slots.shows:
+        bonus -= 1.0
+    elif named_person and not (personal & set(fields)):
+        bonus -= 1.5
     if slots.shows and "event_id" in fields:
         bonus += 1.0 if fields["event_id"].is_required() else 0.4
     if slots.period and ("from_" in fields or "to" in fields):
@@ -75,25 +224,63 @@ def _fits(spec: ToolSpec, slots: Slots) -> float:
     return bonus
 
 
-def rank(slots: Slots, lexicon: Lexicon, specs: list[ToolSpec]) -> list[Ranked]:
+def rank(
+    slots: Slots,
+    lexicon: Lexicon,
+    specs: list[ToolSpec],
+    focus: dict[str, Any] | None = None,
+    recent: ToolSpec | None = None,
+) -> list[Ranked]:
+    """`recent`: the tool of the last turn; a follow-up without a noun stays in its family."""
     stems = _stems(slots)
     unique = set(stems)
+    if slots.shows and not slots.period and "revenue" in unique:
+        unique.add("sale")  # one show's money is its sales
     question = bool(_QUESTION.match(slots.text.lower())) or slots.text.strip().endswith("?")
+    raw = set(slots.tokens)
+    bare_contact = bool(slots.email or slots.phone) and not slots.people
+    listing = bool(_LISTING.match(slots.text))
+    bare_person = bool(slots.people) and not (unique - _WH_WORDS - {"on", "in", "about"})
     ranked = []
     for spec in specs:
         weights = lexicon.weights.get(spec.name, {})
         score = sum(weights.get(s, 0.0) for s in unique)
         for phrase in lexicon.phrases.get(spec.name, ()):
             if _has_phrase(stems, phrase):
-                score += 3.0 + 1.5 * len(phrase)
+                score += 3.0 + 1.5 * len(phrase) if len(phrase) > 1 else 2.5
         words = TOOL_WORDS.get(spec.name)
         if words and any(re.search(p, slots.text, re.I) for p in words.patterns):
             score += 1.5
+        model = spec.input_model.model_fields
+        contact = {"email", "phone", "q"} & set(model)
+        needed = {n for n, f in model.items() if f.is_required()}
+        if question and bare_contact and contact and spec.read_only and needed <= contact:
+            score += 2.0  # "who has this number?": a lookup by contact
+        if question and bare_person and spec.name.endswith("_profile"):
+            score += 3.0  # "who is Sarah Lee?": the person's profile
         if score <= 0:
             continue
-        score += _fits(spec, slots)
+        score += _fits(spec, slots) + _needs(spec, slots, focus or {})
+        if recent is not None and spec.category == recent.category:
+            score += 1.0 if spec.name != recent.name else 0.5
+        fields = spec.input_model.model_fields
+        if "from_" in fields and slots.shows and not slots.period and score > 0:
+            score *= 0.35  # a named show and no period: that show's figures, not a report
+        noun = spec.name.rsplit("_", 1)[-1]
+        plural = noun.endswith("s") and not noun.endswith("ss")
+        if (question or listing) and noun in raw and plural:
+            if spec.name.startswith("list_"):
+                score += 2.0  # "which venues …": the list
+            elif spec.name.startswith("get_") and not slots.shows:
+                score -= 1.0
+        if listing and not question and not spec.read_only:
+            score -= 1.5  # "show me …" wants to see, not change
+        if spec.name.startswith("download_") and not _FILE_WORDS.search(slots.text):
+            score -= 2.0
         if question:
             score += 0.8 if spec.read_only else -0.8
+            if _WH.match(slots.text.lower()) and not spec.read_only:
+                score -= 1.2
         elif spec.read_only and not question:
             score -= 0.2
         ranked.append(Ranked(spec.name, round(score, 3)))

@@ -14,6 +14,7 @@ import phonenumbers
 from rapidfuzz import fuzz, process
 from text_to_num import alpha2digit
 
+from . import values
 from .catalog import Catalog, Person, Show
 from .text import STOP, fold, words
 
@@ -43,11 +44,26 @@ _MONEY = re.compile(
 )
 _PERCENT = re.compile(r"(\d{1,3})\s*(?:%|percent|per cent)")
 _ID = re.compile(
-    r"\b(ticket|order|customer|event|tier|code|key|entry|member|category|venue|series)"
+    r"\b(ticket|order|customer|event|tier|code|key|entry|member|category|venue|series|webhook|"
+    r"hook|photo|job|message)"
     r"\s*(?:number|no\.?|#|id)?\s*#?(\d{1,9})\b"
 )
-_CODE = re.compile(r"\bcode\s+([A-Za-z0-9][A-Za-z0-9_-]{2,39})\b")
+_CODE = re.compile(
+    r"\b(?:code|coupon|voucher)\s+(?:called\s+|named\s+|is\s+)?"
+    r"(?!(?:for|to|the|a|an|and|off|that|is|was|called|named|on|at|with)\b)"
+    r"([A-Za-z0-9][A-Za-z0-9_-]{2,39})\b",
+    re.I,
+)
 _CAPS_CODE = re.compile(r"\b([A-Z][A-Z0-9]*\d[A-Z0-9]*)\b")
+_NOT_CODES = frozenset(
+    [
+        *("list", "lists", "work", "works", "valid", "still", "now", "again", "please", "off"),
+        *("active", "expired", "used", "usage", "details", "status", "we", "you", "they"),
+    ]
+)
+_ALL_CAPS = re.compile(
+    r"\b(?!(?:VIP|QR|API|URL|USD|GA|PM|AM|OK|SMS|ID)\b)([A-Z][A-Z0-9_-]{3,39})\b"
+)
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{1,400})[\"\u201d]")
 _TIME_CUE = re.compile(
     r"\b(at \d|\d\s*(?:am|pm)\b|\d:\d\d|noon|midnight|tomorrow|next|in \d+ (?:day|week|month)s?"
@@ -92,6 +108,14 @@ class Slots:
     negated: bool = False
     everyone: bool = False
     show_word: bool = False
+    url: str | None = None
+    color: str | None = None
+    named: str | None = None
+    capacity: int | None = None
+    vague_quantity: bool = False
+    colon_text: str | None = None
+    proper: list[str] = field(default_factory=list)
+    team: list[str] = field(default_factory=list)  # team members named ("Rosa")
 
     @cached_property
     def when(self) -> datetime | None:
@@ -100,8 +124,15 @@ class Slots:
             return None
         from dateparser.search import search_dates
 
-        found = search_dates(
+        # "at 8" for a show means 8 pm.
+        text = re.sub(
+            r"\bat ([1-9]|1[01])(?![\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock in the morning))",
+            r"at \1pm",
             self.text,
+            flags=re.I,
+        )
+        found = search_dates(
+            text,
             languages=["en"],
             settings={
                 "RELATIVE_BASE": self.now.astimezone(self.tz).replace(tzinfo=None),
@@ -124,14 +155,32 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     low = fold(text)
     numbered = alpha2digit(low, "en", threshold=0)
     slots = Slots(text=text, now=now, tz=tz, tokens=tokens, numbered=numbered)
-    _contacts(slots, text)
-    _ids_and_codes(slots, text)
+    slots.url = values.url(text)
+    if slots.url:
+        slots.consumed.update(words(slots.url))
+        text_no_url = text.replace(slots.url, " ")
+        slots.numbered = alpha2digit(fold(text_no_url), "en", threshold=0)
+    else:
+        text_no_url = text
+    slots.color = values.color(text)
+    slots.named = values.named(text)
+    slots.colon_text = values.after_colon(text_no_url)
+    _contacts(slots, text_no_url)
+    _ids_and_codes(slots, text_no_url)
     _money_and_numbers(slots)
     _periods(slots, low)
     _shows(slots, catalog)
     _tiers(slots, catalog)
+    known = {w for show in catalog.shows for w in show.key.split()}
+    known |= {w for show in catalog.shows for t in show.tiers for w in t.key.split()}
+    slots.proper = values.proper_names(text, known)
     _people(slots, catalog)
     _references(slots, low)
+    named_customers = {w for m in slots.people for w in m.text.split() if m.exact}
+    for member in getattr(catalog, "team", []):
+        parts = [w for w in fold(member).split() if len(w) > 2]
+        if any(w in slots.tokens and w not in named_customers for w in parts):
+            slots.team.append(member)
     quoted = _QUOTED.search(text)
     slots.quoted = quoted.group(1).strip() if quoted else None
     return slots
@@ -158,8 +207,12 @@ def _contacts(slots: Slots, text: str) -> None:
 
 def _ids_and_codes(slots: Slots, text: str) -> None:
     for kind, number in _ID.findall(slots.numbered):
-        slots.ids.setdefault(kind, int(number))
+        slots.ids.setdefault("webhook" if kind == "hook" else kind, int(number))
     code = _CODE.search(text) or _CAPS_CODE.search(text)
+    if code is None and re.search(r"\b(?:code|coupon|voucher|promo)s?\b", text, re.I):
+        code = _ALL_CAPS.search(text)
+    if code and code.group(1).lower() in _NOT_CODES and not code.group(1).isupper():
+        code = None
     if code and not code.group(1).isdigit():
         slots.code = code.group(1).upper()
         slots.consumed.add(code.group(1).lower())
@@ -181,9 +234,14 @@ def _money_and_numbers(slots: Slots) -> None:
     text = re.sub(r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b", " ", text)
     text = re.sub(r"\b(?:last|past|next|in)\s+\d+\s+\w+", " ", text)
     text = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", text)
+    slots.capacity = values.capacity(text)
+    worded = values.quantity_word(text)
     for number in re.findall(r"\b\d{1,4}\b", text):
         slots.quantity = int(number)
         break
+    if worded is not None and (slots.quantity is None or slots.quantity == slots.capacity):
+        slots.quantity = worded
+    slots.vague_quantity = slots.quantity is None and bool(values.VAGUE_QUANTITY.search(text))
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -196,7 +254,11 @@ def _periods(slots: Slots, low: str) -> None:
     first = today.replace(day=1)
     span: tuple[date, date] | None = None
     numbered = slots.numbered
-    if m := re.search(r"\b(?:last|past|previous)\s+(\d+)\s+(day|week|month)s?", numbered):
+    since = re.search(r"\bsince (?:last )?(" + "|".join(WEEKDAYS) + r")\b", low)
+    if since:
+        back = (today.weekday() - WEEKDAYS.index(since.group(1))) % 7
+        span = (today - timedelta(days=back), today + timedelta(days=1))
+    elif m := re.search(r"\b(?:last|past|previous)\s+(\d+)\s+(day|week|month)s?", numbered):
         days = int(m.group(1)) * {"day": 1, "week": 7, "month": 30}[m.group(2)]
         span = (today - timedelta(days=days - 1), today + timedelta(days=1))
     elif re.search(r"\b(last|previous|past) week\b", low):
@@ -285,6 +347,12 @@ def _tiers(slots: Slots, catalog: Catalog) -> None:
     for key in sorted(names, key=len, reverse=True):
         if f" {key} " in text:
             slots.tier_keys.append(key)
+    # A tier of the show just named is that tier, not the same word's other meaning ("VIP").
+    own = {tier.key for show in slots.shows[:1] for tier in show.tiers}
+    for key in list(slots.tier_keys):
+        if key in own or any(k.startswith(key) or key in k.split() for k in own):
+            slots.consumed.update(key.split())
+    slots.tier_keys = list(dict.fromkeys(slots.tier_keys))
 
 
 def _name_index(catalog: Catalog) -> dict[str, list[Person]]:
@@ -303,15 +371,16 @@ def _people(slots: Slots, catalog: Catalog, vocabulary: frozenset[str] = frozens
         return
     tokens = slots.tokens
     used: set[int] = set()
+    taken = set(slots.consumed)  # words other slots took; names may repeat ("Jane and John Smith")
     keys = list(index)
     full = {p.key: p for p in catalog.people if len(p.key.split()) >= 2}
     full_keys = list(full)
     for i, token in enumerate(tokens):
-        if i in used or token in slots.consumed or token in STOP or len(token) < 2:
+        if i in used or token in taken or token in STOP or len(token) < 2:
             continue
         span: list[int] = []
         candidates: list[Person] = []
-        if i + 1 < len(tokens) and tokens[i + 1] not in slots.consumed:
+        if i + 1 < len(tokens) and tokens[i + 1] not in taken:
             pair = f"{token} {tokens[i + 1]}"
             hits = process.extract(pair, full_keys, scorer=fuzz.ratio, score_cutoff=84, limit=3)
             if hits:
@@ -319,6 +388,8 @@ def _people(slots: Slots, catalog: Catalog, vocabulary: frozenset[str] = frozens
                 candidates = [full[k] for k, score, _ in hits if score >= best - 2]
                 span = [i, i + 1]
         if not span:
+            if _part_of_unknown_name(token, slots.proper):
+                continue  # "Ann Lee" is someone new, not Sarah Lee
             match = process.extractOne(token, keys, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
             if not match:
                 continue
@@ -328,6 +399,12 @@ def _people(slots: Slots, catalog: Catalog, vocabulary: frozenset[str] = frozens
         text = " ".join(tokens[j] for j in span)
         exact = len(span) > 1 or len(candidates) == 1
         slots.people.append(Mention(text=text, candidates=candidates, exact=exact))
+
+
+def _part_of_unknown_name(token: str, proper: list[str]) -> bool:
+    """The token is one word of a two- or three-word capitalised name (which did not match
+    anyone as a whole)."""
+    return any(len(p.split()) >= 2 and token in fold(p).split() for p in proper)
 
 
 def _references(slots: Slots, low: str) -> None:

@@ -121,6 +121,8 @@ _IRREGULAR = {
     "gave": "give",
     "went": "go",
     "arrived": "arrive",
+    "moving": "move",
+    "moved": "move",
     "here's": "here",
     "people": "person",
     "men": "man",
@@ -142,7 +144,12 @@ def stem(word: str) -> str:
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)] + keep
-            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2]:
+            if (
+                suffix in ("ing", "ed")
+                and len(base) > 3
+                and base[-1] == base[-2]
+                and base[-1] not in "lsz"
+            ):
                 base = base[:-1]  # "stopped" → "stop"
             if suffix == "es" and not base.endswith(("sh", "ch", "x", "ss", "z")):
                 base = word[:-1]  # "codes" → "code"

@@ -125,9 +125,20 @@ async def test_undo_of_vip_flips_it_back(say: Say, call: Call) -> None:
 
 
 async def test_undo_without_an_inverse_says_so(say: Say) -> None:
-    await say("sell a general admission ticket to Tom Wilson for comedy hour for cash")
+    await say("make a note that Tom Wilson prefers the back row")
     reply = await say("undo that")
     assert not reply.success and "can't undo" in reply.speech
+
+
+async def test_undo_after_a_sale_follows_the_registry(say: Say, agent: VoiceAgent) -> None:
+    sold = await say("sell a general admission ticket to Tom Wilson for comedy hour for cash")
+    assert sold.tool == "purchase_tickets" and sold.success
+    reply = await say("undo that")
+    inverse = agent.runner.spec("purchase_tickets").undo
+    if inverse:  # the sale declares its inverse: it runs on this very order
+        assert reply.tool == inverse and reply.arguments["order_id"] == sold.data["order_id"]
+    else:
+        assert not reply.success and "can't undo" in reply.speech
 
 
 async def test_correction_after_check_in_undoes_the_wrong_one(say: Say, call: Call) -> None:

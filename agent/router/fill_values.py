@@ -1,0 +1,550 @@
+"""More fillers keyed by field name: names after "called", titles, web addresses, colours,
+capacities, prices, promo kinds, tier status, literal synonyms ("hide" → unlisted), and ids of
+things the router does not keep in its catalog (venues, categories, team members, promo codes),
+found by name through read tools. Registered into fill.FILLERS at import."""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from aitickets.errors import TicketsError
+
+from . import values
+from .fill import _MISSING, Ask, Choose, Filler, _labels
+from .text import STOP, fold
+
+Fill = Callable[[Filler, bool], Awaitable[Any]]
+
+PERSON_TOOLS_NAME = frozenset(
+    {"check_in_by_name", "register_customer", "join_waitlist", "transfer_ticket"}
+)
+_TITLE = re.compile(
+    r"\b(?:as|she's|he's|they're|she is|he is|they are|is)\s+(?:our|the|a|an)\s+"
+    r"(?:new\s+)?(?P<title>[a-z][\w -]{1,60}?)(?=\s+(?:to|on|in|for|at)\b|[,.!?]|$)",
+    re.I,
+)
+_BODY = re.compile(r"\b(?:to say|to read|saying|that says|reads?)\s*:?\s+(?P<body>.{3,})$", re.I)
+_PAUSE = re.compile(r"\b(stop|pause|halt|suspend|freeze|close|hold off|off sale)\b", re.I)
+_RESUME = re.compile(r"\b(resume|restart|reopen|re-open|start|back on|open|unpause)\b", re.I)
+# Everyday words for a Literal field's values.
+LITERAL_SYNONYMS: dict[str, dict[str, str]] = {
+    "visibility": {
+        r"\bhid(e|den)\b|\bprivate\b|\bunlist": "unlisted",
+        r"\bpublish|\bvisible\b|\bunhide\b|\bshow it\b": "public",
+        r"\bdraft\b": "draft",
+    },
+    "contact_method": {
+        r"\btexts?\b|\btext messages?\b|\bsms\b": "sms",
+        r"\bwhats ?app\b": "whatsapp",
+        r"\bcall\b|\bphone\b|\bring\b": "phone",
+        r"\be-?mail\b": "email",
+    },
+    "frequency": {
+        r"\bevery other week\b|\bfortnight|\bbi-?weekly\b": "biweekly",
+        r"\bevery (?:week|mon|tue|wed|thu|fri|sat|sun)\w*|\bweekly\b": "weekly",
+        r"\bevery month\b|\bmonthly\b": "monthly",
+    },
+    "channel": {r"\btexts?\b|\bsms\b": "sms", r"\be-?mails?\b": "email"},
+    "status": {
+        r"\bnot\b|n't\b|\byet to\b|\bstill to\b|\bmissing\b|\bno[- ]shows?\b|\boutstanding\b": (
+            "valid"
+        ),
+        r"\bchecked[- ]in\b|\barrived\b|\bin the door\b|\bare in\b|\bare here\b": "checked_in",
+        r"\brefund": "refunded",
+        r"\bcancel": "cancelled",
+        r"\bfail": "failed",
+        r"\bqueued\b|\bpending\b": "queued",
+        r"\bwent out\b|\bsent\b|\bdelivered\b": "sent",
+    },
+    "role": {r"\bdoor\b|\bbox office\b|\bbar\b": "staff"},
+}
+
+
+async def _named_name(f: Filler, required: bool) -> Any:
+    """A name after "called/named", else (for people tools) the person mentioned, else a
+    capitalised name nobody knows yet ("register Ann Lee")."""
+    new_name = values.renamed(f.slots.text)
+    if new_name and not f.spec.name.startswith(("create_", "add_", "register_")):
+        return new_name
+    if f.slots.named and f.spec.name not in PERSON_TOOLS_NAME:
+        return f.slots.named
+    if not required:
+        return _MISSING
+    if f.spec.name in PERSON_TOOLS_NAME or f.spec.category in ("customers", "checkin"):
+        person = await f.customer(False)
+        if person:
+            return person.name
+        if f.slots.people:
+            return f.slots.people[0].text.title()
+    if f.slots.named:
+        return f.slots.named
+    before = _before_noun(f)
+    if before and (any(c.isupper() for c in before) or not f.slots.proper):
+        return before if any(c.isupper() for c in before) else before.title()
+    if f.slots.quoted and len(f.slots.quoted) <= 80:
+        return f.slots.quoted
+    if f.slots.proper:
+        return f.slots.proper[0]
+    return _MISSING
+
+
+_NOT_BEFORE = frozenset(
+    [
+        *("new", "ticket", "another", "seat", "seater", "second", "third", "other", "extra"),
+        *("additional", "small", "big", "separate", "brand", "our", "my", "first", "next"),
+    ]
+)
+
+
+def _before_noun(f: Filler) -> str | None:
+    """ "add a balcony tier" → "Balcony": the words just before the thing a create_ tool makes."""
+    if not f.spec.name.startswith(("create_", "add_")):
+        return None
+    noun = f.spec.name.rsplit("_", 1)[-1]
+    found = re.search(
+        rf"\b(?:a|an|the|new|another)\s+(?:new\s+)?(?P<name>(?:[\w'&-]+\s+){{0,2}}?[\w'&-]+)"
+        rf"\s+{noun}\b",
+        f.slots.text,
+        re.I,
+    )
+    if not found:
+        return None
+    parts = [w for w in found.group("name").split() if not re.search(r"\d", w)]
+    parts = [w for w in parts if w.lower() not in _NOT_BEFORE]
+    value = " ".join(parts)
+    if not value or not values.is_name(value):
+        return None
+    return value
+
+
+_TO_NAME = re.compile(r"\b(?:to|for)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})")
+
+
+async def _to_name(f: Filler, required: bool) -> Any:
+    found = _TO_NAME.search(f.slots.text)
+    if found and found.group(1) not in ("VIP", "GA"):
+        return found.group(1)
+    if len(f.slots.people) >= 2:
+        mention = f.slots.people[1]
+        return mention.candidates[0].name if len(mention.candidates) == 1 else mention.text
+    if f.slots.proper:
+        return f.slots.proper[-1]
+    return _MISSING
+
+
+async def _team_member_name(f: Filler, required: bool) -> Any:
+    """A team member by fuzzy name, read through list_team_members."""
+    found = await _team_member(f)
+    return found.name if found else _MISSING
+
+
+async def _team_member(f: Filler) -> Any:
+    if "member" in f.memo:
+        return f.memo["member"]
+    found = None
+    try:
+        team = await f.read("list_team_members")
+    except TicketsError:
+        team = None
+    members = list(getattr(team, "team", None) or [])
+    tokens = [t for t in f.slots.tokens if t not in STOP and len(t) > 2]
+    best = 0.0
+    for member in members:
+        parts = fold(member.name).split()
+        score = sum(
+            1
+            for part in parts
+            if process.extractOne(part, tokens, scorer=fuzz.ratio, score_cutoff=85)
+        )
+        if score > best:
+            best, found = score, member
+    f.memo["member"] = found
+    return found
+
+
+async def _title(f: Filler, required: bool) -> Any:
+    if f.spec.category != "about" or f.spec.name == "update_about_section":
+        return _MISSING
+    found = _TITLE.search(f.slots.text)
+    if found:
+        return found.group("title").strip()
+    return _MISSING
+
+
+async def _body(f: Filler, required: bool) -> Any:
+    if f.slots.quoted:
+        return f.slots.quoted
+    if f.slots.colon_text:
+        return f.slots.colon_text
+    found = _BODY.search(f.slots.text)
+    return found.group("body").strip(" .") if found else _MISSING
+
+
+async def _url(f: Filler, required: bool) -> Any:
+    return f.slots.url or _MISSING
+
+
+def _prefixed_url(prefix: str) -> Fill:
+    async def fill(f: Filler, required: bool) -> Any:
+        if f.slots.url and re.search(rf"\b{prefix}", f.slots.text, re.I):
+            return f.slots.url
+        return _MISSING
+
+    return fill
+
+
+async def _color(f: Filler, required: bool) -> Any:
+    return f.slots.color or _MISSING
+
+
+async def _capacity(f: Filler, required: bool) -> Any:
+    if f.slots.capacity is not None:
+        return f.slots.capacity
+    if f.slots.quantity is not None and f.slots.quantity != f.slots.money_cents:
+        return f.slots.quantity
+    return _MISSING
+
+
+async def _price(f: Filler, required: bool) -> Any:
+    if f.slots.money_cents is not None:
+        return f.slots.money_cents
+    if re.search(r"\b(free|no charge|zero dollars)\b", f.slots.text, re.I):
+        return 0
+    return _MISSING
+
+
+async def _quantity(f: Filler, required: bool) -> Any:
+    if f.slots.usual:
+        from .fill import _usual
+
+        _, size = await _usual(f)
+        if size:
+            return size
+    if f.slots.quantity is not None:
+        return f.slots.quantity
+    if not required:
+        return _MISSING
+    if f.slots.vague_quantity or re.search(r"\btickets\b|\bseats\b", f.slots.text, re.I):
+        raise Ask("How many?", "quantity")
+    return 1
+
+
+async def _promo_kind(f: Filler, required: bool) -> Any:
+    if f.slots.percent is not None:
+        return "percent"
+    if f.slots.money_cents is not None:
+        return "fixed"
+    return _MISSING
+
+
+async def _code(f: Filler, required: bool) -> Any:
+    if f.slots.code:
+        return f.slots.code
+    if f.slots.named:
+        return f.slots.named.upper().replace(" ", "")
+    return _MISSING
+
+
+async def _promo_id(f: Filler, required: bool) -> Any:
+    if "code" in f.slots.ids:
+        return f.slots.ids["code"]
+    codes = await f.read("list_promo_codes", active_only=False, limit=200)
+    promos = list(codes.promo_codes)
+    if f.slots.code:
+        for promo in promos:
+            if promo.code.upper() == f.slots.code:
+                return promo.id
+    tokens = [t.upper() for t in f.slots.tokens]
+    for promo in promos:
+        if promo.code.upper() in tokens:
+            return promo.id
+    keys = {promo.code.upper(): promo for promo in promos}
+    for token in tokens:
+        match = process.extractOne(token, list(keys), scorer=fuzz.ratio, score_cutoff=80)
+        if match and len(token) >= 4:
+            return keys[match[0]].id
+    made = (f.focus.get("ids") or {}).get("promo_code_id")
+    if made is not None:
+        return made
+    if required and len(promos) == 1:
+        return promos[0].id
+    if required:
+        options = [{"label": p.code, "patch": {"promo_code_id": p.id}} for p in promos]
+        if options:
+            raise Choose(f"Which code: {_labels(options[:3])}?", "promo_code_id", options)
+    return _MISSING
+
+
+async def _tier_status(f: Filler, required: bool) -> Any:
+    if _PAUSE.search(f.slots.text):
+        return "paused"
+    if _RESUME.search(f.slots.text):
+        return "on_sale"
+    return _MISSING
+
+
+async def _venue_id(f: Filler, required: bool) -> Any:
+    if "venue" in f.slots.ids:
+        return f.slots.ids["venue"]
+    page = await f.read("list_venues", limit=100)
+    venues = list(page.venues)
+    low = fold(f.slots.text)
+    for venue in venues:
+        if fold(venue.name) in low:
+            return venue.id
+    tokens = [t for t in f.slots.tokens if t not in STOP and len(t) > 2]
+    for venue in venues:
+        distinctive = [w for w in fold(venue.name).split() if w not in STOP and len(w) > 2]
+        if any(
+            process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=86) for w in distinctive
+        ):
+            return venue.id
+    if len(venues) == 1 and (required or re.search(r"\bvenue|\bplace|\broom\b", low)):
+        return venues[0].id
+    if required and venues:
+        options = [{"label": v.name, "patch": {"venue_id": v.id}} for v in venues]
+        raise Choose(f"Which venue: {_labels(options[:3])}?", "venue_id", options)
+    return _MISSING
+
+
+async def _categories(f: Filler) -> list[Any]:
+    page = await f.read("list_categories")
+    found = []
+    show_words = {w for s in f.slots.shows for w in s.key.split()}
+    low_tokens = [t for t in f.slots.tokens if t not in show_words or t in f.slots.consumed]
+    for category in list(page.categories):
+        key = fold(category.name)
+        if all(
+            process.extractOne(w, low_tokens, scorer=fuzz.ratio, score_cutoff=86)
+            for w in key.split()
+        ):
+            found.append(category)
+    return found
+
+
+async def _category_ids(f: Filler, required: bool) -> Any:
+    found = await _categories(f)
+    return [c.id for c in found] if found else _MISSING
+
+
+async def _category_id(f: Filler, required: bool) -> Any:
+    if "category" in f.slots.ids:
+        return f.slots.ids["category"]
+    found = await _categories(f)
+    return found[0].id if found else _MISSING
+
+
+async def _member_id(f: Filler, required: bool) -> Any:
+    if "member" in f.slots.ids:
+        return f.slots.ids["member"]
+    found = await _team_member(f)
+    return found.id if found else _MISSING
+
+
+def _literal(name: str) -> Fill:
+    async def fill(f: Filler, required: bool) -> Any:
+        info = f.spec.input_model.model_fields[name]
+        allowed = set(_literals(info.annotation))
+        for pattern, value in LITERAL_SYNONYMS[name].items():
+            if value in allowed and re.search(pattern, f.slots.text, re.I):
+                return value
+        return f.generic(name, info)
+
+    return fill
+
+
+def _literals(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    found: list[Any] = []
+    for arg in typing.get_args(annotation):
+        found += _literals(arg)
+    return found
+
+
+_EVENT_KINDS = (
+    (r"\brefund", "order.refunded"),
+    (r"\b(?:orders?|sales?|purchases?|bought|sold)\b", "order.*"),
+    (r"\b(?:customers?|sign ?ups?|registrations?)\b", "customer.*"),
+    (r"\b(?:check[- ]?ins?|arrivals?|scans?)\b", "ticket.*"),
+    (r"\b(?:events?|shows?)\b(?! to)", "event.*"),
+    (r"\bwait ?list", "waitlist.*"),
+)
+
+
+async def _webhook_events(f: Filler, required: bool) -> Any:
+    """ "ping https://… for new orders" → ["order.*"]; nothing said → every event."""
+    text = (f.slots.text.replace(f.slots.url, " ") if f.slots.url else f.slots.text).lower()
+    kinds: list[str] = []
+    for pattern, kind in _EVENT_KINDS:
+        if re.search(pattern, text) and not (kind == "order.*" and "order.refunded" in kinds):
+            kinds.append(kind)
+    return kinds or _MISSING
+
+
+def _possessor_first(f: Filler) -> None:
+    """ "add Jane as John's wife": John (the one with the 's) is the customer, Jane the relative."""
+    if f.memo.get("ordered") or len(f.slots.people) < 2:
+        return
+    f.memo["ordered"] = True
+    low = fold(f.slots.text)
+    relation = "|".join(_RELATION_WORDS)
+    first, second = f.slots.people[0], f.slots.people[1]
+
+    def owns(mention: Any) -> bool:
+        pattern = rf"\b{re.escape(mention.text)}'s\s+(?:\w+\s+)?(?:{relation})\b"
+        return bool(re.search(pattern, low))
+
+    if owns(second) and not owns(first):
+        f.slots.people[0], f.slots.people[1] = second, first
+
+
+_RELATION_WORDS = [
+    *("wife", "husband", "partner", "spouse", "son", "daughter", "kid", "child", "mother"),
+    *("mom", "father", "dad", "brother", "sister", "friend", "girlfriend", "boyfriend"),
+]
+
+
+async def _link_customer(f: Filler, required: bool) -> Any:
+    _possessor_first(f)
+    person = await f.customer(required)
+    return person.id if person else _MISSING
+
+
+async def _link_related(f: Filler, required: bool) -> Any:
+    _possessor_first(f)
+    from .fill import _related_id
+
+    return await _related_id(f, required)
+
+
+async def _nothing(f: Filler, required: bool) -> Any:
+    return _MISSING
+
+
+async def _email(f: Filler, required: bool) -> Any:
+    if f.slots.email:
+        return f.slots.email
+    if required:
+        person = await f.customer(False)
+        if person and person.email:
+            return person.email
+    return _MISSING
+
+
+async def _occurrences(f: Filler, required: bool) -> Any:
+    found = values.occurrences(f.slots.numbered)
+    return found if found is not None else _MISSING
+
+
+_LANGUAGES = [
+    "English",
+    "Spanish",
+    "French",
+    "German",
+    "Italian",
+    "Portuguese",
+    "Mandarin",
+    "Cantonese",
+    "Chinese",
+    "Japanese",
+    "Korean",
+    "Arabic",
+    "Hindi",
+    "Russian",
+    "Polish",
+    "Dutch",
+    "Greek",
+    "Turkish",
+    "Hebrew",
+    "Vietnamese",
+    "Tagalog",
+    "Swahili",
+    "Urdu",
+]
+_ACCESS = re.compile(
+    r"\b(wheelchair|step[- ]free|hearing|deaf|blind|low vision|mobility|walker|crutches|"
+    r"accessible|accessibility|service dog|guide dog|captions?|sign language|asl)\b",
+    re.I,
+)
+_SEATING = re.compile(
+    r"\b(front row|back row|aisle(?: seats?)?|balcony|near the stage|by the door|"
+    r"near the exit|by the bar|window|standing|seated|the front|the back)\b",
+    re.I,
+)
+
+
+async def _language(f: Filler, required: bool) -> Any:
+    for language in _LANGUAGES:
+        if re.search(rf"\b{language}\b", f.slots.text, re.I):
+            return language
+    return _MISSING
+
+
+async def _accessibility(f: Filler, required: bool) -> Any:
+    found = _ACCESS.search(f.slots.text)
+    if not found:
+        return _MISSING
+    clause = re.split(r"[,;.]", f.slots.text[max(0, found.start() - 40) :])[0]
+    clause = re.sub(r"^.*?\b(needs?|uses?|is|has|requires?|with)\b\s*", "", clause, flags=re.I)
+    return clause.strip() or found.group(0)
+
+
+async def _seating(f: Filler, required: bool) -> Any:
+    found = _SEATING.search(f.slots.text)
+    return found.group(0).lower() if found else _MISSING
+
+
+def _id(kind: str) -> Fill:
+    async def fill(f: Filler, required: bool) -> Any:
+        return f.slots.ids.get(kind, _MISSING)
+
+    return fill
+
+
+EXTRA: dict[str, Fill] = {
+    "name": _named_name,
+    "to_name": _to_name,
+    "title": _title,
+    "body": _body,
+    "url": _url,
+    "logo_url": _prefixed_url("logo"),
+    "photo_url": _prefixed_url("photo|picture|headshot"),
+    "image_url": _prefixed_url("image|picture|photo|poster"),
+    "color": _color,
+    "occurrences": _occurrences,
+    "language": _language,
+    "accessibility": _accessibility,
+    "seating": _seating,
+    "email": _email,
+    "capacity": _capacity,
+    "price_cents": _price,
+    "quantity": _quantity,
+    "code": _code,
+    "promo_code_id": _promo_id,
+    "venue_id": _venue_id,
+    "category_ids": _category_ids,
+    "category_id": _category_id,
+    "member_id": _member_id,
+    "webhook_id": _id("webhook"),
+    "photo_id": _id("photo"),
+    "job_id": _id("job"),
+    "message_id": _id("message"),
+    **{name: _literal(name) for name in LITERAL_SYNONYMS},
+}
+# (tool, field) fillers for fields whose meaning depends on the tool.
+BY_TOOL: dict[tuple[str, str], Fill] = {
+    ("create_promo_code", "kind"): _promo_kind,
+    ("update_ticket_tier", "status"): _tier_status,
+    ("remove_team_member", "name"): _team_member_name,
+    ("remove_team_member", "member_id"): _id("member"),  # the tool takes one of the two
+    ("link_customers", "inverse_relation"): _nothing,
+    ("link_customers", "customer_id"): _link_customer,
+    ("link_customers", "related_id"): _link_related,
+    ("register_webhook", "events"): _webhook_events,
+}

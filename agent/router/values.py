@@ -1,0 +1,155 @@
+"""Plain values a sentence gives for text and number fields: web addresses, hex colours, the name
+after "called" / "named", capacities ("30 seats"), quantity words ("a pair", "a dozen"), and
+cleaned text after a colon. Used by slots.extract; no catalog needed."""
+
+from __future__ import annotations
+
+import re
+
+_URL = re.compile(r"\bhttps?://[^\s,;\"'<>]+", re.I)
+_COLOR = re.compile(r"(?<![\w&])#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+# The words that end a name said after "called" or "named".
+_NAME_END = (
+    r"(?=\s+(?:for|at|on|to|with|and|that|which|priced|costing|at|from|in|under|"
+    r"starting|holding|capacity|seats?|worth|next|this|tomorrow|tonight|every|each|weekly|"
+    r"monthly|daily)\b|[,.;!?]|$)"
+)
+_NAMED = re.compile(
+    r"\b(?:called|named|titled|name it|call it|labell?ed)\s+"
+    r"(?:[\"'\u201c\u2018](?P<quoted>[^\"'\u201d\u2019]{1,120})[\"'\u201d\u2019]"
+    r"|(?P<plain>[\w#&+'.-]+(?:\s+(?!(?:for|at|on|to|with|and|that|priced|from|in|next|every)\b)"
+    r"[\w#&+'.-]+){0,5}?)" + _NAME_END + ")",
+    re.I,
+)
+_TIME_WORDS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "next"]
+)
+_CAPACITY = re.compile(
+    r"\b(\d{1,6})[\s-]*(?:seats?|seater|spots?|places?|people|persons|guests|capacity|spaces?|max)\b"
+    r"|\b(?:capacity|holds|hold|room for|fits|seating|limit)\s*(?:of|is|to|for)?\s*(\d{1,6})\b"
+)
+QUANTITY_WORDS = (
+    (re.compile(r"\bhalf a dozen\b"), 6),
+    (re.compile(r"\ba dozen\b"), 12),
+    (re.compile(r"\b(?:a )?pair(?: of)?\b"), 2),
+    (re.compile(r"\ba couple(?: of)?\b"), 2),
+    (re.compile(r"\b(?:a|one) single\b|\ba ticket\b|\bone ticket\b"), 1),
+    (re.compile(r"\b(?:both|the two of them)\b"), 2),
+)
+VAGUE_QUANTITY = re.compile(r"\b(?:some|a few|several|a bunch of|a number of|more)\b")
+_WORDS_NOT_NAMES = frozenset(
+    [
+        *("a", "an", "the", "new", "customer", "person", "guest", "someone", "somebody"),
+        *("one", "another", "it", "them", "him", "her"),
+    ]
+)
+
+
+def url(text: str) -> str | None:
+    found = _URL.search(text)
+    return found.group(0).rstrip(".!?)") if found else None
+
+
+def color(text: str) -> str | None:
+    found = _COLOR.search(text)
+    return found.group(0).lower() if found else None
+
+
+def named(text: str) -> str | None:
+    """ "a tier called Balcony Seats for 30 dollars" → "Balcony Seats"."""
+    text = _URL.sub(" ", text)
+    found = _NAMED.search(text)
+    if not found:
+        return None
+    value = (found.group("quoted") or found.group("plain") or "").strip(" ,.!?'\"")
+    parts = value.split()
+    while parts and parts[-1].lower() in _TIME_WORDS and not parts[-1][0].isupper():
+        parts.pop()
+    value = " ".join(parts)
+    if not value or value.lower() in _WORDS_NOT_NAMES:
+        return None
+    return value
+
+
+def capacity(numbered: str) -> int | None:
+    found = _CAPACITY.search(numbered)
+    if not found:
+        return None
+    return int(found.group(1) or found.group(2))
+
+
+def quantity_word(low: str) -> int | None:
+    for pattern, number in QUANTITY_WORDS:
+        if pattern.search(low):
+            return number
+    return None
+
+
+def is_name(value: str) -> bool:
+    """Not just filler ("a new", "the customer")."""
+    parts = [p for p in re.findall(r"[a-z']+", value.lower()) if p]
+    return bool(parts) and not all(p in _WORDS_NOT_NAMES for p in parts)
+
+
+def after_colon(text: str) -> str | None:
+    """ "change the story to: we opened in 2009" → "we opened in 2009"."""
+    if ":" not in text or re.search(r"\d:\d", text):
+        return None
+    value = text.split(":", 1)[1].strip()
+    return value or None
+
+
+_PROPER = re.compile(
+    r"\b([A-Z][a-z'\u00c0-\u017f-]+(?:\s+(?:[A-Z][a-z'\u00c0-\u017f-]+|de|van|von|da))*)"
+)
+_NOT_PROPER = frozenset(
+    [
+        *("I", "VIP", "GA", "QR", "Please", "Hey", "Hi", "Ok", "Okay", "Can", "Could", "Would"),
+        *("Add", "Put", "Sign", "Register", "Make", "Create", "Sell", "Book", "Move", "Give"),
+        *("Transfer", "Send", "Check", "Set", "Change", "New", "The", "A", "An", "And", "Also"),
+        *("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        *("January", "February", "March", "April", "May", "June", "July", "August"),
+        *("September", "October", "November", "December", "Yes", "No", "Actually", "So"),
+        *("Our", "We", "She", "He", "They", "Her", "His", "Their", "It", "This", "That"),
+    ]
+)
+
+
+def proper_names(text: str, exclude: set[str]) -> list[str]:
+    """Capitalised runs that are not sentence words or known show names ("Ann Lee")."""
+    text = _URL.sub(" ", text)
+    text = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", text)
+    found: list[str] = []
+    for match in _PROPER.finditer(text):
+        words = match.group(1).split()
+        keep_the = match.start() > 0 and words[0] == "The" and len(words) > 1
+        parts = [p for p in words if p not in _NOT_PROPER or (keep_the and p == "The")]
+        if parts and all(p.lower() in exclude for p in parts):
+            continue  # a show or tier already known ("Jazz Night")
+        if parts:
+            found.append(" ".join(parts))
+    return found
+
+
+_OCCURRENCES = re.compile(
+    r"\b(\d{1,3})\s*(?:times|occurrences|sessions|events|shows|dates|weeks|months|nights)\b"
+)
+_RENAME = re.compile(
+    r"\b(?:rename|re-name|retitle)\b.*?\s+(?:to|as)\s+(?P<name>.+?)\s*[.!?]?$"
+    r"|\bchange (?:the|its|their) (?:name|title)\b.*?\s+to\s+(?P<name2>.+?)\s*[.!?]?$"
+    r"|\bcall (?:it|them)\s+(?P<name3>.+?)\s+instead\b",
+    re.I,
+)
+
+
+def occurrences(numbered: str) -> int | None:
+    found = _OCCURRENCES.search(numbered)
+    return int(found.group(1)) if found else None
+
+
+def renamed(text: str) -> str | None:
+    found = _RENAME.search(text)
+    if not found:
+        return None
+    value = found.group("name") or found.group("name2") or found.group("name3")
+    return value.strip(" '\"") or None
