@@ -110,7 +110,12 @@ async def get_revenue_report(ctx: ToolContext, args: RevenueReportIn) -> Revenue
     query = (
         select(Order, Event.name)
         .join(Event, Event.id == Order.event_id)
-        .where(Order.status.in_(TAKEN), Order.created_at >= since, Order.created_at < to)
+        .where(
+            Order.status.in_(TAKEN),
+            Order.created_at >= since,
+            # A window given ends before `to`; the default one ends now and includes it.
+            Order.created_at < to if args.to is not None else Order.created_at <= to,
+        )
     )
     if args.event_id is not None:
         query = query.where(Order.event_id == args.event_id)

@@ -72,3 +72,11 @@ async def test_event_sales_per_tier(call: Call, db: Database) -> None:
     ]
     with pytest.raises(NotFound):
         await call("get_event_sales", as_="staff", event_id=999)
+
+
+async def test_default_window_includes_a_sale_made_just_now(call: Call, db: Database) -> None:
+    event = await make_event(db)
+    tier = await make_tier(db, event, price_cents=1000, capacity=10)
+    await _sell(call, event, tier, 2, "Now")  # stamped with the clock's "now" exactly
+    report = await call("get_revenue_report", as_="staff")
+    assert report.tickets_sold == 2 and report.net_cents == 2000
