@@ -68,6 +68,9 @@ def _merge(slots: Slots, extra: Slots) -> None:
             setattr(slots, name, value)
     if extra.shows:
         slots.shows = extra.shows
+    elif extra.day is not None and extra.show_word:
+        slots.shows = []  # "what about tomorrow's show?": the day picks the show
+        slots.show_word = True
     if extra.tier_keys:
         slots.tier_keys = extra.tier_keys
     slots.ids.update(extra.ids)

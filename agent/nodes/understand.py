@@ -206,6 +206,7 @@ def _undo(state: State) -> dict[str, Any]:
 
 
 WEAK = 2.5
+SURE_DESTRUCTIVE = 3.5  # below this, something irreversible is not guessed at
 
 
 def _gives_a_value(slots: Any) -> bool:
@@ -220,6 +221,7 @@ def _gives_a_value(slots: Any) -> bool:
         or slots.money_cents is not None
         or slots.url
         or slots.named
+        or slots.tier_keys
     )
 
 
@@ -236,6 +238,13 @@ def _not_allowed(ctx: AgentContext, tool: str) -> dict[str, Any]:
 _INTERJECTION = re.compile(
     r"^\s*(?:(?:hold on|wait|sorry|oh|um|uh|hmm|ok|okay|so|hey|quick question|right|alright)"
     r"[,.!:]?\s+)+",
+    re.I,
+)
+
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|also|what about|how about|same for|same thing for|now)\b(?:\s+(?:for|with))?"
+    r"(?!\s+(?:check|sell|refund|add|remove|cancel|create|make|put|take|move|send))",
     re.I,
 )
 
@@ -270,12 +279,18 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
                 "intent": {"tool": tool, "text": text, "arguments": arguments, "routed_by": "llm"},
                 "outcome": None,
             }
+    lead = _FOLLOW_UP.match(text)
+    follow_up = bool(lead) and not _looks_like_command(text[lead.end() :] if lead else text, ctx)
+    if follow_up and _gives_a_value(slots) and state.get("last_intent"):
+        # "and for salsa?", "what about tomorrow's show?": the last question about another value.
+        return _correct(state, text)
     weak = not ranked or ranked[0].score < WEAK
     if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
         # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.
         return _correct(state, text)
-    if not ranked:
-        return said(NOT_UNDERSTOOD, success=False)
+    unsure = not ranked or ranked[0].score < SURE_DESTRUCTIVE
+    if not ranked or (unsure and ctx.runner.spec(ranked[0].tool).destructive):
+        return said(NOT_UNDERSTOOD, success=False)  # never guess at something irreversible
     return {
         "intent": {"tool": ranked[0].tool, "text": text, "arguments": {}, "routed_by": "local"},
         "outcome": None,

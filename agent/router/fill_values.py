@@ -39,13 +39,15 @@ LITERAL_SYNONYMS: dict[str, dict[str, str]] = {
         r"\bdraft\b": "draft",
     },
     "contact_method": {
-        r"\btexts?\b|\btext messages?\b|\bsms\b": "sms",
+        r"\btext(?:s|ed)?\b|\btext messages?\b|\bsms\b": "sms",
         r"\bwhats ?app\b": "whatsapp",
         r"\bcall\b|\bphone\b|\bring\b": "phone",
-        r"\be-?mail\b": "email",
+        r"\be-?mail(?:ed|s)?\b": "email",
     },
     "frequency": {
-        r"\bevery other week\b|\bfortnight|\bbi-?weekly\b": "biweekly",
+        r"\bevery other (?:week|mon|tue|wed|thu|fri|sat|sun)\w*|\bfortnight|\bbi-?weekly\b": (
+            "biweekly"
+        ),
         r"\bevery (?:week|mon|tue|wed|thu|fri|sat|sun)\w*|\bweekly\b": "weekly",
         r"\bevery month\b|\bmonthly\b": "monthly",
     },
@@ -220,7 +222,7 @@ async def _price(f: Filler, required: bool) -> Any:
 
 async def _quantity(f: Filler, required: bool) -> Any:
     if f.slots.usual:
-        from .fill import _usual
+        from .fill_basics import _usual
 
         _, size = await _usual(f)
         if size:
@@ -288,57 +290,6 @@ async def _tier_status(f: Filler, required: bool) -> Any:
     return _MISSING
 
 
-async def _venue_id(f: Filler, required: bool) -> Any:
-    if "venue" in f.slots.ids:
-        return f.slots.ids["venue"]
-    page = await f.read("list_venues", limit=100)
-    venues = list(page.venues)
-    low = fold(f.slots.text)
-    for venue in venues:
-        if fold(venue.name) in low:
-            return venue.id
-    tokens = [t for t in f.slots.tokens if t not in STOP and len(t) > 2]
-    for venue in venues:
-        distinctive = [w for w in fold(venue.name).split() if w not in STOP and len(w) > 2]
-        if any(
-            process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=86) for w in distinctive
-        ):
-            return venue.id
-    if len(venues) == 1 and (required or re.search(r"\bvenue|\bplace|\broom\b", low)):
-        return venues[0].id
-    if required and venues:
-        options = [{"label": v.name, "patch": {"venue_id": v.id}} for v in venues]
-        raise Choose(f"Which venue: {_labels(options[:3])}?", "venue_id", options)
-    return _MISSING
-
-
-async def _categories(f: Filler) -> list[Any]:
-    page = await f.read("list_categories")
-    found = []
-    show_words = {w for s in f.slots.shows for w in s.key.split()}
-    low_tokens = [t for t in f.slots.tokens if t not in show_words or t in f.slots.consumed]
-    for category in list(page.categories):
-        key = fold(category.name)
-        if all(
-            process.extractOne(w, low_tokens, scorer=fuzz.ratio, score_cutoff=86)
-            for w in key.split()
-        ):
-            found.append(category)
-    return found
-
-
-async def _category_ids(f: Filler, required: bool) -> Any:
-    found = await _categories(f)
-    return [c.id for c in found] if found else _MISSING
-
-
-async def _category_id(f: Filler, required: bool) -> Any:
-    if "category" in f.slots.ids:
-        return f.slots.ids["category"]
-    found = await _categories(f)
-    return found[0].id if found else _MISSING
-
-
 async def _member_id(f: Filler, required: bool) -> Any:
     if "member" in f.slots.ids:
         return f.slots.ids["member"]
@@ -387,119 +338,6 @@ async def _webhook_events(f: Filler, required: bool) -> Any:
     return kinds or _MISSING
 
 
-def _possessor_first(f: Filler) -> None:
-    """ "add Jane as John's wife": John (the one with the 's) is the customer, Jane the relative."""
-    if f.memo.get("ordered") or len(f.slots.people) < 2:
-        return
-    f.memo["ordered"] = True
-    low = fold(f.slots.text)
-    relation = "|".join(_RELATION_WORDS)
-    first, second = f.slots.people[0], f.slots.people[1]
-
-    def owns(mention: Any) -> bool:
-        pattern = rf"\b{re.escape(mention.text)}'s\s+(?:\w+\s+)?(?:{relation})\b"
-        return bool(re.search(pattern, low))
-
-    if owns(second) and not owns(first):
-        f.slots.people[0], f.slots.people[1] = second, first
-
-
-_RELATION_WORDS = [
-    *("wife", "husband", "partner", "spouse", "son", "daughter", "kid", "child", "mother"),
-    *("mom", "father", "dad", "brother", "sister", "friend", "girlfriend", "boyfriend"),
-]
-
-
-async def _link_customer(f: Filler, required: bool) -> Any:
-    _possessor_first(f)
-    person = await f.customer(required)
-    return person.id if person else _MISSING
-
-
-async def _link_related(f: Filler, required: bool) -> Any:
-    _possessor_first(f)
-    from .fill import _related_id
-
-    return await _related_id(f, required)
-
-
-async def _nothing(f: Filler, required: bool) -> Any:
-    return _MISSING
-
-
-async def _email(f: Filler, required: bool) -> Any:
-    if f.slots.email:
-        return f.slots.email
-    if required:
-        person = await f.customer(False)
-        if person and person.email:
-            return person.email
-    return _MISSING
-
-
-async def _occurrences(f: Filler, required: bool) -> Any:
-    found = values.occurrences(f.slots.numbered)
-    return found if found is not None else _MISSING
-
-
-_LANGUAGES = [
-    "English",
-    "Spanish",
-    "French",
-    "German",
-    "Italian",
-    "Portuguese",
-    "Mandarin",
-    "Cantonese",
-    "Chinese",
-    "Japanese",
-    "Korean",
-    "Arabic",
-    "Hindi",
-    "Russian",
-    "Polish",
-    "Dutch",
-    "Greek",
-    "Turkish",
-    "Hebrew",
-    "Vietnamese",
-    "Tagalog",
-    "Swahili",
-    "Urdu",
-]
-_ACCESS = re.compile(
-    r"\b(wheelchair|step[- ]free|hearing|deaf|blind|low vision|mobility|walker|crutches|"
-    r"accessible|accessibility|service dog|guide dog|captions?|sign language|asl)\b",
-    re.I,
-)
-_SEATING = re.compile(
-    r"\b(front row|back row|aisle(?: seats?)?|balcony|near the stage|by the door|"
-    r"near the exit|by the bar|window|standing|seated|the front|the back)\b",
-    re.I,
-)
-
-
-async def _language(f: Filler, required: bool) -> Any:
-    for language in _LANGUAGES:
-        if re.search(rf"\b{language}\b", f.slots.text, re.I):
-            return language
-    return _MISSING
-
-
-async def _accessibility(f: Filler, required: bool) -> Any:
-    found = _ACCESS.search(f.slots.text)
-    if not found:
-        return _MISSING
-    clause = re.split(r"[,;.]", f.slots.text[max(0, found.start() - 40) :])[0]
-    clause = re.sub(r"^.*?\b(needs?|uses?|is|has|requires?|with)\b\s*", "", clause, flags=re.I)
-    return clause.strip() or found.group(0)
-
-
-async def _seating(f: Filler, required: bool) -> Any:
-    found = _SEATING.search(f.slots.text)
-    return found.group(0).lower() if found else _MISSING
-
-
 def _id(kind: str) -> Fill:
     async def fill(f: Filler, required: bool) -> Any:
         return f.slots.ids.get(kind, _MISSING)
@@ -517,19 +355,11 @@ EXTRA: dict[str, Fill] = {
     "photo_url": _prefixed_url("photo|picture|headshot"),
     "image_url": _prefixed_url("image|picture|photo|poster"),
     "color": _color,
-    "occurrences": _occurrences,
-    "language": _language,
-    "accessibility": _accessibility,
-    "seating": _seating,
-    "email": _email,
     "capacity": _capacity,
     "price_cents": _price,
     "quantity": _quantity,
     "code": _code,
     "promo_code_id": _promo_id,
-    "venue_id": _venue_id,
-    "category_ids": _category_ids,
-    "category_id": _category_id,
     "member_id": _member_id,
     "webhook_id": _id("webhook"),
     "photo_id": _id("photo"),
@@ -543,8 +373,5 @@ BY_TOOL: dict[tuple[str, str], Fill] = {
     ("update_ticket_tier", "status"): _tier_status,
     ("remove_team_member", "name"): _team_member_name,
     ("remove_team_member", "member_id"): _id("member"),  # the tool takes one of the two
-    ("link_customers", "inverse_relation"): _nothing,
-    ("link_customers", "customer_id"): _link_customer,
-    ("link_customers", "related_id"): _link_related,
     ("register_webhook", "events"): _webhook_events,
 }

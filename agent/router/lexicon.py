@@ -51,7 +51,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "undo_check_in": W("uncheck|check out|by mistake checked|undo check in", "mistake"),
     "get_checkin_stats": W(
         "how many check in|how many are in|how many have arrive|door going|"
-        "checked in so far|how many people are here",
+        "checked in so far|how many people are here|headcount|head count|how many scanned|"
+        "how many in the room|how many inside",
         "attendance turnout",
     ),
     # sales and reports
@@ -96,7 +97,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     # customers
     "get_customer_profile": W(
-        "tell me about|profile|who is|how much has spent|spent with us|history|contact details|"
+        "tell me about|profile|who is|anything on file|been here before|come before|regular|"
+        "on file|what do we know about|info on|"
+        "how much has spent|spent with us|history|contact details|"
         "phone number|email address|details for",
         "customer spend contact who know info information",
     ),
@@ -127,7 +130,10 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "phone email update",
     ),
     "update_customer_preferences": W(
-        "preference|aisle seat|wheelchair|contact by|front row|back row|speaks",
+        "preference|aisle seat|wheelchair|contact by|front row|back row|speaks|would rather|"
+        "rather be|prefers to be|prefer to be|only text|only email|only call|reach by|"
+        "contacted by|get in touch by|best way to reach|rather email|rather text|rather call|"
+        "rather phone|prefer email|prefer text|prefer call|prefer phone",
         "seating language accessibility prefer like speak seat access",
     ),
     "set_vip_status": W(
@@ -135,13 +141,22 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "vip",
         flags={"vip": (r"$^", r"\b(no longer|not|remove|take away|isn't|revoke)\b")},
     ),
-    "mark_do_not_call": W("do not call|don't call|dont call|stop calling|no more calls", "call"),
+    "mark_do_not_call": W(
+        "do not call|don't call|dont call|stop calling|no more calls|never phone|never call|"
+        "don't phone|do not phone|stop phoning|never ring|no phone calls|not be called",
+        "call",
+    ),
     "add_customer_note": W(
-        "note that|make a note|remember that|add a note|write down",
+        "note that|make a note|remember that|add a note|write down|jot down|allergic|"
+        "is vegetarian|is vegan|is gluten|is diabetic|hates|loves|doesn't like|does not like",
         "note",
         patterns=(r"(?:note|remember|write down)(?: that)?\s+(?P<body>.+)$",),
     ),
-    "get_customer_notes": W("notes on|what notes|notes about|show notes", "notes"),
+    "get_customer_notes": W(
+        "notes on|what notes|notes about|show notes|any allergies|allergies|dietary|"
+        "anything to know about|anything i should know",
+        "notes",
+    ),
     "link_customers": W(
         "is the wife of|wife is|husband is|are married|is related|link",
         "wife husband married related",
@@ -154,21 +169,35 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "what shows|what events|coming up|schedule|calendar",
         "event show schedule",
     ),
-    "get_event": W("tell me about|when is|what time is|details of|start", "when"),
+    "get_event": W(
+        "tell me about|when is|what time is|details of|start|how long is|what time does end|"
+        "finish|when does end|next show|next event",
+        "when",
+    ),
     "create_event": W(
         "create event|new event|add event|schedule a|add a show|create a show",
         "create",
         patterns=(
             r"(?:called|named)\s+(?P<name>.+?)(?:\s+(?:on|at|for|next|this|"
             r"tomorrow)\b|$)",
+            r"^(?:please\s+)?(?:schedule|pencil in|book in)\s+(?:a\s+(?:new\s+)?"
+            r"(?:show|event|gig)\s+)?(?P<name>(?-i:[A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*))",
         ),
     ),
     "update_event": W(
-        "rename|change the description|change description|update the event",
+        "rename|change the description|change description|update the event|describe|"
+        "new description|description to|description as",
         "rename description",
-        patterns=(r"rename\s+.+?\s+to\s+(?P<name>.+)$",),
+        patterns=(
+            r"rename\s+.+?\s+to\s+(?P<name>.+)$",
+            r"\bcall\s+.+?\s+(?P<name>(?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*))\s+instead\b",
+        ),
     ),
-    "postpone_event": W("postpone|push back|reschedule|move to|delay", "postpone"),
+    "postpone_event": W(
+        "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|"
+        "hours later|day later|week later|minutes later|minutes earlier|hour earlier",
+        "postpone",
+    ),
     "cancel_event": W(
         "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel", "cancel"
     ),
@@ -182,10 +211,27 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "create_category": W("create a category|new category|add a category", "category"),
     "update_category": W("rename the category|change category", "category"),
     "delete_category": W("delete the category|remove the category", "category"),
-    "get_category_events": W("what comedy|what jazz|events in category", "category"),
-    "get_event_categories": W("what kind of event|which categories is", "kind"),
-    "add_event_categories": W("put in category|tag as|add to category", "tag"),
-    "remove_event_categories": W("take out of category|untag", "untag"),
+    "get_category_events": W(
+        "what comedy|what jazz|events in category|shows in the category|events in the category",
+        "category",
+    ),
+    "get_event_categories": W(
+        "what kind of event|which categories is|what categories is|categories is|"
+        "what tags|which tags|tagged as|what genre",
+        "kind",
+    ),
+    "add_event_categories": W(
+        "put in category|tag as|add to category|in the category|tag with|label as|"
+        "file under|put under|list under|belongs in|counts as|"
+        "add the tag|add tag|add the label|to the category",
+        "tag",
+    ),
+    "remove_event_categories": W(
+        "take out of category|untag|tag off|label off|category off|remove the tag|"
+        "remove tag|drop the tag|drop tag|remove the label|drop the label|tag from|"
+        "label from|out of the category|no longer tagged",
+        "untag",
+    ),
     # tiers
     "list_ticket_tiers": W(
         "what tickets are there|price|prices|how much are tickets|tiers|"
@@ -227,7 +273,11 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "remove_from_waitlist": W(
         "take off waitlist|remove from waitlist|off the waiting list", "waitlist"
     ),
-    "get_waitlist_position": W("place in line|position on waitlist|where am i", "position"),
+    "get_waitlist_position": W(
+        "place in line|position on waitlist|where am i|place in the queue|number in the queue|"
+        "where is on the waitlist|how far down the waitlist|how far up the waitlist",
+        "position",
+    ),
     # about page
     "add_team_member": W(
         "add to team|add to the about|to the team|as ceo|about page|join team",
@@ -254,7 +304,11 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     # venues, keys, messages
     "list_venues": W("list venues|what venues", "venue"),
-    "get_venue": W("tell me about the venue|venue details", "venue"),
+    "get_venue": W(
+        "tell me about the venue|venue details|address of|where is the venue|venue address|"
+        "where are we located|how big is the",
+        "venue",
+    ),
     "create_venue": W("add a venue|new venue|create venue", "venue"),
     "update_venue": W("venue capacity|venue moved|change the venue", "venue"),
     "delete_venue": W("delete the venue|remove venue", "venue"),
@@ -263,75 +317,6 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "revoke_api_key": W("revoke", "revoke"),
     "list_messages": W("messages we sent|did the email go|last messages|outbox", "message email"),
 }
-
-
-# Everyday words → the registry's own words (stems; a key may be two stems). Data, not code:
-# the ranker adds the words on the right after the word on the left.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "switch off": ("deactivate",), "turn off": ("deactivate",), "disable": ("deactivate",),
-    "kill": ("deactivate", "revoke", "delete"), "retire": ("deactivate",),
-    "expire": ("deactivate",),
-    "switch on": ("activate",), "turn on": ("activate",), "enable": ("activate",),
-    "reenable": ("activate",), "revive": ("activate",),
-    "coupon": ("promo", "code"), "voucher": ("promo", "code"), "discount": ("promo",),
-    "percent": ("promo",), "%": ("promo",),
-    "bump": ("update",), "raise": ("update",), "lower": ("update",), "increase": ("update",),
-    "reduce": ("update",), "change": ("update",), "set": ("update",), "drop": ("update",),
-    "remove": ("delete",), "delete": ("remove",), "get rid": ("delete", "remove"),
-    "scrap": ("delete",), "reverse": ("undo",), "uncheck": ("undo", "check"), "unmark": ("undo",),
-    "halt": ("pause",), "suspend": ("pause",), "freeze": ("pause",),
-    "set up": ("create",), "setup": ("create",), "generate": ("create",), "issue": ("create",),
-    "mint": ("create",), "another": ("create",), "additional": ("create",),
-    "extra": ("create",), "spin up": ("create",), "new": ("create",),
-    "hook": ("webhook",), "callback": ("webhook",), "endpoint": ("webhook",),
-    "https": ("webhook",), "url": ("webhook",),
-    "blurb": ("about",), "mission": ("about",), "story": ("about",), "website": ("about", "site"),
-    "crew": ("team",), "staff": ("team",), "employee": ("team",), "colleague": ("team",),
-    "brand": ("branding", "site"), "colour": ("color", "branding"), "color": ("branding",),
-    "logo": ("branding",), "theme": ("branding",),
-    "takings": ("revenue",), "earn": ("revenue",), "gross": ("revenue",), "money": ("revenue",),
-    "income": ("revenue",), "bring in": ("revenue",), "brought in": ("revenue",),
-    "attendee": ("guest",), "guestlist": ("guest", "list"),
-    "venue": ("venue",), "room": ("venue",), "address": ("venue",), "located": ("venue",),
-    "location": ("venue",), "where": ("venue",),
-    "queue": ("waitlist",), "waiting": ("waitlist",),
-    "dashboard": ("dashboard",), "promoter": ("dashboard",), "organiser": ("dashboard",),
-    "organizer": ("dashboard",),
-    "email": ("message",), "text": ("message",), "sms": ("message",), "remind": ("message",),
-    "qr": ("qr",), "barcode": ("qr",), "see": ("access",), "access": ("access",),
-    "login": ("access",), "log in": ("access",),
-    "category": ("category",), "genre": ("category",), "tag": ("category",),
-}  # fmt: skip
-# (word, any of these words) → extra words: "what kinds of tickets" speaks for tiers.
-CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...] = (
-    (
-        ("ticket", frozenset({"kind", "type", "option", "sort", "level", "price", "cost"})),
-        ("tier",),
-    ),
-    (
-        ("price", frozenset({"change", "raise", "lower", "drop", "bump", "set", "make"})),
-        ("update",),
-    ),
-    (
-        ("much", frozenset({"take", "make", "earn", "bring", "brought", "made", "took"})),
-        ("revenue",),
-    ),
-    (("sell", frozenset({"stop", "pause", "halt", "resume", "restart", "start"})), ("status",)),
-    (("mistake", frozenset({"check", "checkin", "check-in"})), ("undo",)),
-    (("check", frozenset({"isn't", "wasn't", "not", "aren't", "weren't", "reverse"})), ("undo",)),
-    (("check-in", frozenset({"reverse", "cancel", "remove", "undo"})), ("undo", "check")),
-    (
-        ("venue", frozenset({"second", "another", "new", "extra", "additional", "open"})),
-        ("create",),
-    ),
-    (("on", frozenset({"turn", "switch", "back", "put"})), ("resume", "activate", "open")),
-    (("off", frozenset({"turn", "switch"})), ("pause", "deactivate")),
-    (("waitlist", frozenset({"put", "add", "join", "sign", "want", "on", "onto"})), ("join",)),
-    (("code", frozenset({"work", "valid", "apply", "good", "accept"})), ("validate",)),
-    (("note", frozenset({"add", "make", "write", "jot", "put", "leave"})), ("add",)),
-    (("category", frozenset({"out", "remove", "untag", "drop", "off"})), ("remove",)),
-    (("message", frozenset({"sent", "send", "went", "go", "out"})), ("list",)),
-)
 
 
 @dataclass

@@ -10,11 +10,13 @@ from typing import Any
 
 from tools.registry import ToolSpec
 
-from .lexicon import CONTEXT_SYNONYMS, SYNONYMS, TOOL_WORDS, Lexicon
+from .lexicon import TOOL_WORDS, Lexicon
 from .slots import PERSON_PRONOUNS, Slots
+from .synonyms import CONTEXT_SYNONYMS, SYNONYMS
 from .text import STOP, stem
 
 _QUESTION = re.compile(r"^\s*(how|what|who|when|which|where|is|are|does|do|did|has|have|any)\b")
+_YES_NO = re.compile(r"^\s*(has|have|did|does|do|is|are|was|were)\b", re.I)
 _WH = re.compile(r"^\s*(how|what|who|when|which|where|whose)\b")
 _LISTING = re.compile(r"^\s*(?:please\s+)?(show|list|read|tell|pull up|get)\b", re.I)
 _WH_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "whose", "tell", "know"])
@@ -109,7 +111,21 @@ _REMOVING = re.compile(
     r"no longer|unlink|revoke)\b",
     re.I,
 )
-_ADDING = re.compile(r"\b(add|put|create|new|register|sign up|join|set up|make)\b", re.I)
+_ADDING = re.compile(
+    r"\b(add|put|create|new|register|sign up|join|set up|make)\b|^\s*(?:please\s+)?schedule\b", re.I
+)
+# Someone arriving: "Maria and her husband are here" checks the party in, it links no one.
+_ARRIVING = re.compile(
+    r"\b(?:is|are|'s|'re) (?:here|in|at the door)\b|\barriv|\b(?:walked|came|got) in\b|"
+    r"\b(?:showed|turned) up\b|\bjust got here\b|\bmade it\b",
+    re.I,
+)
+_HOW_DID = re.compile(
+    r"^\s*how(?:'s| is| was| did| are| were)\b.*\b(?:do|doing|going|go|perform\w*)\s*\??\s*$"
+    r"|\b(?:numbers|figures)\b|\bwhat did we do (?:on|for|with)\b",
+    re.I,
+)
+_THING_PRONOUN = re.compile(r"\b(them|they|it|those|these|that one|all of them)\b", re.I)
 _FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
 _ALL = re.compile(r"\b(all|every|everything|entire|whole|any)\b", re.I)
 # A value the sentence gives that only some tools take.
@@ -161,6 +177,14 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         penalty += 3.0  # "Jane is John's wife": two known people and how they relate
     if slots.team and spec.category == "about" and ({"name", "member_id"} & set(fields)):
         penalty += 2.5  # a team member is named
+    if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
+        if spec.category == "checkin" and not spec.name.startswith("undo"):
+            penalty += 1.5
+            if slots.relation and len(slots.people) < 2:
+                # "X and her husband": X's party, not X alone
+                penalty += 4.0 if "_party" in spec.name else -2.0
+        elif "related_id" in fields or spec.name.endswith("_party"):
+            penalty -= 3.0
     if slots.negated and spec.name.startswith("check_in"):
         penalty -= 1.5  # "no longer here", "isn't here"
     one_tier = bool(slots.shows and slots.tier_keys) and not _ALL.search(slots.text)
@@ -180,8 +204,9 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         elif {"price_cents", "amount", "amount_cents"} & set(fields):
             penalty += 1.5
     required_event = "event_id" in fields and fields["event_id"].is_required()
-    if required_event and slots.period and not slots.shows and slots.day is None:
-        penalty -= 1.5  # "this month" is no one show
+    past_day = slots.day is not None and slots.day < slots.now.astimezone(slots.tz).date()
+    if required_event and slots.period and not slots.shows and (slots.day is None or past_day):
+        penalty -= 1.5 if slots.day is None else 4.0  # "this month", "yesterday": no one show
     buyer = "customer" in fields and fields["customer"].is_required()
     if buyer or ("customer_id" in fields and fields["customer_id"].is_required()):
         has = slots.people or slots.pronoun or slots.relation or slots.email or slots.phone
@@ -198,15 +223,19 @@ def _fits(spec: ToolSpec, slots: Slots) -> float:
     if has_person and (personal & set(fields)):
         bonus += 0.6
     show_fields = {"event_id", "series_id", "q", "category", "tier_id", "ticket_id", "order_id"}
+    show_fields.add("category_id")  # "comedy" is a show's word and a category
     if slots.shows and not (show_fields & set(fields)) and not slots.named:
         bonus -= 5.0  # a show is named, and this tool cannot be about one
     named_person = bool(slots.people or (slots.proper and not slots.named))
+    known = any(m.exact for m in slots.people)  # a customer we know, by full name
     if named_person and not (personal & set(fields)) and not slots.shows:
-        bonus -= 1.0
+        bonus -= 2.5 if known else 1.0
     elif named_person and not (personal & set(fields)):
         bonus -= 1.5
     if slots.shows and "event_id" in fields:
         bonus += 1.0 if fields["event_id"].is_required() else 0.4
+    elif slots.show_word and slots.day is not None and "event_id" in fields:
+        bonus += 1.5  # "tonight's show": the show on that day
     if slots.period and ("from_" in fields or "to" in fields):
         bonus += 0.8
     if slots.money_cents is not None and ({"amount_cents", "price_cents"} & set(fields)):
@@ -234,13 +263,30 @@ def rank(
     """`recent`: the tool of the last turn; a follow-up without a noun stays in its family."""
     stems = _stems(slots)
     unique = set(stems)
+    if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
+        unique.add("arrive")  # "just walked in", "made it": an arrival, however it is said
+    past_day = slots.day is not None and slots.day < slots.now.astimezone(slots.tz).date()
+    if slots.period and not slots.shows and "sale" in unique and (slots.day is None or past_day):
+        unique.add("revenue")  # "sales for the past 3 days": the money over a period
+    if any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}:
+        unique.discard("tier")  # "what kind of ticket does Sarah have": hers, not the tiers
+    if slots.shows and _HOW_DID.search(slots.text):
+        unique.add("sale")  # "how did salsa do?", "numbers for open mic": how it sells
     if slots.shows and not slots.period and "revenue" in unique:
         unique.add("sale")  # one show's money is its sales
     question = bool(_QUESTION.match(slots.text.lower())) or slots.text.strip().endswith("?")
+    question = question or bool(_HOW_DID.search(slots.text))
     raw = set(slots.tokens)
     bare_contact = bool(slots.email or slots.phone) and not slots.people
     listing = bool(_LISTING.match(slots.text))
     bare_person = bool(slots.people) and not (unique - _WH_WORDS - {"on", "in", "about"})
+    day_show = slots.show_word and slots.day is not None and not slots.shows  # "tonight's show"
+    thing_pronoun = (
+        recent is not None
+        and not recent.read_only
+        and not slots.people
+        and bool(_THING_PRONOUN.search(slots.text))
+    )
     ranked = []
     for spec in specs:
         weights = lexicon.weights.get(spec.name, {})
@@ -263,22 +309,33 @@ def rank(
         score += _fits(spec, slots) + _needs(spec, slots, focus or {})
         if recent is not None and spec.category == recent.category:
             score += 1.0 if spec.name != recent.name else 0.5
+            if thing_pronoun:
+                # "turn them back on": the things the last change was about
+                score += 4.0 if spec.name == recent.name else 1.0
+        elif thing_pronoun:
+            score -= 1.5  # another family would need its own noun
         fields = spec.input_model.model_fields
         if "from_" in fields and slots.shows and not slots.period and score > 0:
-            score *= 0.35  # a named show and no period: that show's figures, not a report
+            score = score * 0.35 - 1.0  # a named show and no period: its figures, not a report
         noun = spec.name.rsplit("_", 1)[-1]
         plural = noun.endswith("s") and not noun.endswith("ss")
         if (question or listing) and noun in raw and plural:
             if spec.name.startswith("list_"):
-                score += 2.0  # "which venues …": the list
-            elif spec.name.startswith("get_") and not slots.shows:
+                score += 0.5 if day_show else 2.0  # "which venues …": the list
+            elif spec.name.startswith("get_") and not (slots.shows or day_show):
                 score -= 1.0
+        singular = noun[:-1] if plural else ""
+        the_one = singular and re.search(rf"\bthe {singular}\b", slots.text, re.I)
+        if the_one and spec.name.startswith("list_"):
+            score -= 3.0  # "the venue": the one, not the list
         if listing and not question and not spec.read_only:
             score -= 1.5  # "show me …" wants to see, not change
         if spec.name.startswith("download_") and not _FILE_WORDS.search(slots.text):
             score -= 2.0
         if question:
             score += 0.8 if spec.read_only else -0.8
+            if _YES_NO.match(slots.text) and not spec.read_only:
+                score -= 1.5  # "has John been here before?" asks; it changes nothing
             if _WH.match(slots.text.lower()) and not spec.read_only:
                 score -= 1.2
         elif spec.read_only and not question:

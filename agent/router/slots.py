@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,16 @@ from text_to_num import alpha2digit
 
 from . import values
 from .catalog import Catalog, Person, Show
+from .periods import WEEKDAYS, periods, spoken_dates
 from .text import STOP, fold, words
 
 NAME_CUTOFF = 86
 GENERIC_EVENT_WORDS = frozenset(
     ["night", "show", "hour", "live", "event", "evening", "party", "the", "and", "of", "a"]
+)
+# Words of show names that are everyday verbs or adjectives: alone, they name no show.
+EVERYDAY_WORDS = frozenset(
+    ["open", "close", "free", "new", "late", "early", "big", "little", "good", "best", "stand"]
 )
 TIER_ALIASES = {"ga": "general", "gen": "general", "vip": "vip", "general": "general"}
 RELATIONS = {
@@ -34,7 +39,6 @@ PERSON_PRONOUNS = frozenset(
     ["he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs"]
 )
 EVENT_PRONOUNS = frozenset(["it"])
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 ORDINALS = {"first": 1, "second": 2, "third": 3, "1st": 1, "2nd": 2, "3rd": 3, "last": -1}
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -66,7 +70,8 @@ _ALL_CAPS = re.compile(
 )
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{1,400})[\"\u201d]")
 _TIME_CUE = re.compile(
-    r"\b(at \d|\d\s*(?:am|pm)\b|\d:\d\d|noon|midnight|tomorrow|next|in \d+ (?:day|week|month)s?"
+    r"\b(at \d|\d\s*(?:am|pm)\b|\d:\d\d|\d(?:st|nd|rd|th)\b|noon|midnight|tomorrow|next"
+    r"|in \d+ (?:day|week|month)s?"
     r"|" + "|".join(WEEKDAYS) + r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
 _USUAL = re.compile(r"\b(the usual|same as (?:always|usual|last time)|his usual|her usual)\b")
@@ -125,10 +130,11 @@ class Slots:
         from dateparser.search import search_dates
 
         # "at 8" for a show means 8 pm.
+        text = spoken_dates(self.text, self.now.astimezone(self.tz).date())
         text = re.sub(
             r"\bat ([1-9]|1[01])(?![\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock in the morning))",
             r"at \1pm",
-            self.text,
+            text,
             flags=re.I,
         )
         found = search_dates(
@@ -168,7 +174,7 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     _contacts(slots, text_no_url)
     _ids_and_codes(slots, text_no_url)
     _money_and_numbers(slots)
-    _periods(slots, low)
+    periods(slots, low)
     _shows(slots, catalog)
     _tiers(slots, catalog)
     known = {w for show in catalog.shows for w in show.key.split()}
@@ -244,64 +250,6 @@ def _money_and_numbers(slots: Slots) -> None:
     slots.vague_quantity = slots.quantity is None and bool(values.VAGUE_QUANTITY.search(text))
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tz)
-
-
-def _periods(slots: Slots, low: str) -> None:
-    today = slots.now.astimezone(slots.tz).date()
-    monday = today - timedelta(days=today.weekday())
-    first = today.replace(day=1)
-    span: tuple[date, date] | None = None
-    numbered = slots.numbered
-    since = re.search(r"\bsince (?:last )?(" + "|".join(WEEKDAYS) + r")\b", low)
-    if since:
-        back = (today.weekday() - WEEKDAYS.index(since.group(1))) % 7
-        span = (today - timedelta(days=back), today + timedelta(days=1))
-    elif m := re.search(r"\b(?:last|past|previous)\s+(\d+)\s+(day|week|month)s?", numbered):
-        days = int(m.group(1)) * {"day": 1, "week": 7, "month": 30}[m.group(2)]
-        span = (today - timedelta(days=days - 1), today + timedelta(days=1))
-    elif re.search(r"\b(last|previous|past) week\b", low):
-        span = (monday - timedelta(days=7), monday)
-    elif re.search(r"\b(this|the) week\b|\bso far this week\b", low):
-        span = (monday, monday + timedelta(days=7))
-    elif re.search(r"\bnext week\b", low):
-        span = (monday + timedelta(days=7), monday + timedelta(days=14))
-    elif re.search(r"\b(this|the) weekend\b", low):
-        saturday = monday + timedelta(days=5)
-        span = (saturday, saturday + timedelta(days=2))
-    elif re.search(r"\b(last|previous|past) month\b", low):
-        previous = (first - timedelta(days=1)).replace(day=1)
-        span = (previous, first)
-    elif re.search(r"\b(this|the) month\b", low):
-        following = (first + timedelta(days=32)).replace(day=1)
-        span = (first, following)
-    elif re.search(r"\b(this|the) year\b", low):
-        span = (today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1, day=1))
-    elif re.search(r"\byesterday\b|\blast night\b", low):
-        span = (today - timedelta(days=1), today)
-        slots.day = today - timedelta(days=1)
-    elif re.search(r"\b(today|tonight|this evening)\b", low):
-        span = (today, today + timedelta(days=1))
-        slots.day = today
-    elif re.search(r"\btomorrow\b", low):
-        span = (today + timedelta(days=1), today + timedelta(days=2))
-        slots.day = today + timedelta(days=1)
-    else:
-        for index, name in enumerate(WEEKDAYS):
-            if re.search(rf"\b{name}\b", low):
-                ahead = (index - today.weekday()) % 7
-                if re.search(rf"\bnext {name}\b", low) and ahead == 0:
-                    ahead = 7
-                if re.search(rf"\blast {name}\b", low):
-                    ahead = ahead - 7 if ahead else -7
-                slots.day = today + timedelta(days=ahead)
-                span = (slots.day, slots.day + timedelta(days=1))
-                break
-    if span:
-        slots.period = (_local_midnight(span[0], slots.tz), _local_midnight(span[1], slots.tz))
-
-
 def _shows(slots: Slots, catalog: Catalog) -> None:
     tokens = [t for t in slots.tokens if t not in slots.consumed]
     text = " ".join(tokens)
@@ -315,11 +263,14 @@ def _shows(slots: Slots, catalog: Catalog) -> None:
         distinctive = [w for w in show.key.split() if w not in GENERIC_EVENT_WORDS]
         if not distinctive:
             continue
-        hits = sum(
-            1
+        matched = [
+            w
             for w in distinctive
             if process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
-        )
+        ]
+        if len(matched) < len(distinctive) and set(matched) <= EVERYDAY_WORDS:
+            continue  # "open them again" is not Open Mic
+        hits = len(matched)
         if hits:
             best.append((hits / len(distinctive), show))
     if not best:

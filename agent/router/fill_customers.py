@@ -1,0 +1,162 @@
+"""Fillers for what is said about a customer: who is whose relative ("add Jane as John's wife"),
+preferences (language, accessibility, seating), contacts, a fact worth a note ("Mike is allergic
+to peanuts"), and the email that takes a known person off a waitlist."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .fill import _MISSING, Filler
+from .text import fold
+
+# A fact about someone: what follows their name and a linking verb.
+_FACT = re.compile(
+    r"\b(?:is|was|has|had|likes|loves|hates|prefers|needs|can't|cannot|doesn't|does not|"
+    r"won't|always|never)\b.+$",
+    re.I,
+)
+
+
+async def _note_body(f: Filler, required: bool) -> Any:
+    if f.slots.quoted or f.slots.colon_text:
+        return f.slots.quoted or f.slots.colon_text
+    found = re.search(r"(?:note|remember|write down|jot down)(?: that)?\s+(?P<b>.+)$", f.slots.text,
+                      re.I)  # fmt: skip
+    if found:
+        return found.group("b").strip(" .")
+    person = await f.customer(False)
+    fact = _FACT.search(f.slots.text)
+    if person and fact:
+        return f"{person.name.split()[0]} {fact.group(0).strip(' .')}"
+    return _MISSING
+
+
+async def _known_email(f: Filler, required: bool) -> Any:
+    if f.slots.email:
+        return f.slots.email
+    person = await f.customer(False)
+    return person.email if person and person.email else _MISSING
+
+
+def _possessor_first(f: Filler) -> None:
+    """ "add Jane as John's wife": John (the one with the 's) is the customer, Jane the relative."""
+    if f.memo.get("ordered") or len(f.slots.people) < 2:
+        return
+    f.memo["ordered"] = True
+    low = fold(f.slots.text)
+    relation = "|".join(_RELATION_WORDS)
+    first, second = f.slots.people[0], f.slots.people[1]
+
+    def owns(mention: Any) -> bool:
+        pattern = rf"\b{re.escape(mention.text)}'s\s+(?:\w+\s+)?(?:{relation})\b"
+        return bool(re.search(pattern, low))
+
+    if owns(second) and not owns(first):
+        f.slots.people[0], f.slots.people[1] = second, first
+
+
+_RELATION_WORDS = [
+    *("wife", "husband", "partner", "spouse", "son", "daughter", "kid", "child", "mother"),
+    *("mom", "father", "dad", "brother", "sister", "friend", "girlfriend", "boyfriend"),
+]
+
+
+async def _link_customer(f: Filler, required: bool) -> Any:
+    _possessor_first(f)
+    person = await f.customer(required)
+    return person.id if person else _MISSING
+
+
+async def _link_related(f: Filler, required: bool) -> Any:
+    _possessor_first(f)
+    from .fill_basics import _related_id
+
+    return await _related_id(f, required)
+
+
+async def _nothing(f: Filler, required: bool) -> Any:
+    return _MISSING
+
+
+async def _email(f: Filler, required: bool) -> Any:
+    if f.slots.email:
+        return f.slots.email
+    if required:
+        person = await f.customer(False)
+        if person and person.email:
+            return person.email
+    return _MISSING
+
+
+_LANGUAGES = [
+    "English",
+    "Spanish",
+    "French",
+    "German",
+    "Italian",
+    "Portuguese",
+    "Mandarin",
+    "Cantonese",
+    "Chinese",
+    "Japanese",
+    "Korean",
+    "Arabic",
+    "Hindi",
+    "Russian",
+    "Polish",
+    "Dutch",
+    "Greek",
+    "Turkish",
+    "Hebrew",
+    "Vietnamese",
+    "Tagalog",
+    "Swahili",
+    "Urdu",
+]
+_ACCESS = re.compile(
+    r"\b(wheelchair|step[- ]free|hearing|deaf|blind|low vision|mobility|walker|crutches|"
+    r"accessible|accessibility|service dog|guide dog|captions?|sign language|asl)\b",
+    re.I,
+)
+_SEATING = re.compile(
+    r"\b(front row|back row|aisle(?: seats?)?|balcony|near the stage|by the door|"
+    r"near the exit|by the bar|window|standing|seated|the front|the back)\b",
+    re.I,
+)
+
+
+async def _language(f: Filler, required: bool) -> Any:
+    for language in _LANGUAGES:
+        if re.search(rf"\b{language}\b", f.slots.text, re.I):
+            return language
+    return _MISSING
+
+
+async def _accessibility(f: Filler, required: bool) -> Any:
+    found = _ACCESS.search(f.slots.text)
+    if not found:
+        return _MISSING
+    clause = re.split(r"[,;.]", f.slots.text[max(0, found.start() - 40) :])[0]
+    clause = re.sub(r"^.*?\b(needs?|uses?|is|has|requires?|with)\b\s*", "", clause, flags=re.I)
+    return clause.strip() or found.group(0)
+
+
+async def _seating(f: Filler, required: bool) -> Any:
+    found = _SEATING.search(f.slots.text)
+    return found.group(0).lower() if found else _MISSING
+
+
+CUSTOMER_FILLERS = {
+    "language": _language,
+    "accessibility": _accessibility,
+    "seating": _seating,
+    "email": _email,
+}
+CUSTOMER_BY_TOOL = {
+    ("link_customers", "inverse_relation"): _nothing,
+    ("link_customers", "customer_id"): _link_customer,
+    ("link_customers", "related_id"): _link_related,
+    ("add_customer_note", "body"): _note_body,
+    ("remove_from_waitlist", "email"): _known_email,
+}
