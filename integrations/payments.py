@@ -73,13 +73,6 @@ class RefundResult:
     status: str  # succeeded | pending
 
 
-@dataclass(frozen=True)
-class CheckoutState:
-    status: str  # open | complete | expired
-    payment_status: str  # paid | unpaid | no_payment_required
-    payment_ref: str | None
-
-
 class PaymentGateway(Protocol):
     name: str
     test_mode: bool
@@ -87,8 +80,6 @@ class PaymentGateway(Protocol):
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 
     async def expire_checkout(self, session_id: str) -> None: ...
-
-    async def retrieve_checkout(self, session_id: str) -> CheckoutState: ...
 
     async def create_payment_link(self, request: PaymentLinkRequest) -> PaymentLinkResult: ...
 
@@ -113,9 +104,6 @@ class DemoGateway:
 
     async def expire_checkout(self, session_id: str) -> None:
         return None
-
-    async def retrieve_checkout(self, session_id: str) -> CheckoutState:
-        return CheckoutState(status="open", payment_status="unpaid", payment_ref=None)
 
     async def create_payment_link(self, request: PaymentLinkRequest) -> PaymentLinkResult:
         link_id = f"demo_plink_{secrets.token_urlsafe(12)}"
@@ -199,15 +187,6 @@ class StripeGateway:
     async def expire_checkout(self, session_id: str) -> None:
         async with self._client("closing the checkout") as client:
             await client.v1.checkout.sessions.expire_async(session_id)
-
-    async def retrieve_checkout(self, session_id: str) -> CheckoutState:
-        async with self._client("checking the checkout") as client:
-            session = await client.v1.checkout.sessions.retrieve_async(session_id)
-        return CheckoutState(
-            status=session.status,
-            payment_status=session.payment_status,
-            payment_ref=_ref(session.get("payment_intent")),
-        )
 
     async def create_payment_link(self, request: PaymentLinkRequest) -> PaymentLinkResult:
         async with self._client("creating the payment link") as client:

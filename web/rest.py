@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -34,24 +35,29 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _query_arguments(spec: ToolSpec, request: Request) -> dict[str, Any]:
-    """Query parameters that name an input field (by name or alias); others are ignored."""
-    known: set[str] = set()
+def _field_names(spec: ToolSpec) -> frozenset[str]:
+    """The names (and aliases) of a tool's input fields: the query parameters it reads."""
+    names: set[str] = set()
     for name, field in spec.input_model.model_fields.items():
-        known.add(name)
+        names.add(name)
         if field.alias:
-            known.add(field.alias)
-    return {k: v for k, v in request.query_params.items() if k in known}
+            names.add(field.alias)
+    return frozenset(names)
 
 
 def _endpoint(spec: ToolSpec, route: HttpRoute):  # type: ignore[no-untyped-def]
+    known = _field_names(spec)  # once per route, not per request: the door scans come here
+
+    def query_arguments(request: Request) -> dict[str, Any]:
+        return {k: v for k, v in request.query_params.items() if k in known}
+
     async def endpoint(request: Request) -> Response:
         actor = await request.app.state.auth.actor(request)
         if route.method in _BODY_METHODS:
             arguments = await read_json_object(request)
-            arguments.update(_query_arguments(spec, request))
+            arguments.update(query_arguments(request))
         else:
-            arguments = _query_arguments(spec, request)
+            arguments = query_arguments(request)
         arguments.update(request.path_params)
         result = await request.app.state.runner.call(spec.name, arguments, actor)
         return json_response(result, route.status)
@@ -60,6 +66,7 @@ def _endpoint(spec: ToolSpec, route: HttpRoute):  # type: ignore[no-untyped-def]
     return endpoint
 
 
+@cache  # schemas are built once per tool, not on every GET /tools
 def tool_description(spec: ToolSpec) -> dict[str, Any]:
     return {
         "name": spec.name,

@@ -39,7 +39,6 @@ PERSON_PRONOUNS = frozenset(
     ["he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs"]
 )
 EVENT_PRONOUNS = frozenset(["it"])
-ORDINALS = {"first": 1, "second": 2, "third": 3, "1st": 1, "2nd": 2, "3rd": 3, "last": -1}
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
