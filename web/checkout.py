@@ -5,35 +5,34 @@ value in an HttpOnly, SameSite=Strict cookie that the form must echo."""
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from aitickets.errors import TicketsError
 from tools.context import PUBLIC
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+from . import site_kit
+
 CSRF_COOKIE = "aitickets_checkout_csrf"
 CSRF_FIELD = "csrf_token"
 
 
-def _brand(request: Request) -> dict[str, str]:
-    settings = request.app.state.settings
-    return {"name": settings.org_name, "color": settings.org_color, "logo": settings.org_logo_url}
+async def _page(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    # The site's templates and brand (CMS overrides included), like every other page.
+    context = {"brand": await site_kit.brand(request), **context}
+    return site_kit.templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    context = {"brand": _brand(request), **context}
-    return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def _problem(request: Request, exc: TicketsError) -> Response:
+async def _problem(request: Request, exc: TicketsError) -> Response:
     status = exc.http_status if 400 <= exc.http_status < 600 else 400
-    return _page(request, "checkout_return.html", {"checkout": None, "error": exc.message}, status)
+    return await _page(
+        request, "checkout_return.html", {"checkout": None, "error": exc.message}, status
+    )
 
 
 async def _status(request: Request, **ref: str) -> Any:
@@ -44,12 +43,12 @@ async def demo_checkout(request: Request) -> Response:
     try:
         checkout = await _status(request, session_id=request.path_params["session_id"])
     except TicketsError as exc:
-        return _problem(request, exc)
+        return await _problem(request, exc)
     if checkout.provider != "demo":
         context = {"checkout": None, "error": "No checkout matches that link."}
-        return _page(request, "checkout_return.html", context, 404)
+        return await _page(request, "checkout_return.html", context, 404)
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = _page(request, "checkout.html", {"checkout": checkout, "csrf": token})
+    response = await _page(request, "checkout.html", {"checkout": checkout, "csrf": token})
     response.set_cookie(
         CSRF_COOKIE, token, httponly=True, samesite="strict", path="/checkout", max_age=3600
     )
@@ -66,12 +65,12 @@ async def _csrf_ok(request: Request) -> bool:
 async def _demo_action(request: Request, tool: str, result: str) -> Response:
     if not await _csrf_ok(request):
         error = "This form has expired or did not come from this site; reload the page."
-        return _page(request, "checkout_return.html", {"checkout": None, "error": error}, 403)
+        return await _page(request, "checkout_return.html", {"checkout": None, "error": error}, 403)
     session_id = request.path_params["session_id"]
     try:
         checkout = await request.app.state.runner.call(tool, {"session_id": session_id}, PUBLIC)
     except TicketsError as exc:
-        return _problem(request, exc)
+        return await _problem(request, exc)
     return RedirectResponse(
         f"/checkout/return/{checkout.access_token}?result={result}", status_code=303
     )
@@ -89,10 +88,10 @@ async def checkout_return(request: Request) -> Response:
     try:
         checkout = await _status(request, access_token=request.path_params["access_token"])
     except TicketsError as exc:
-        return _problem(request, exc)
+        return await _problem(request, exc)
     result = request.query_params.get("result", "")
     context = {"checkout": checkout, "error": None, "result": result}
-    response = _page(request, "checkout_return.html", context)
+    response = await _page(request, "checkout_return.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
