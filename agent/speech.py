@@ -245,7 +245,28 @@ def _tiers(d: Data, a: Data, s: Speaker) -> str:
     return listing([f"{t['name']} at {money(t['price_cents'])}" for t in tiers]) + "."
 
 
+def _linked(d: Data, a: Data, s: Speaker) -> str:
+    """LinkOut(customer_id=X, related_id=Y): Y is X's relation."""
+    first = d["links"][0]
+    back = next((k for k in d["links"] if k["customer_id"] == first["related_id"]), None)
+    owner = f"{back['related_name']}'s" if back else "their"
+    return f"Linked: {first['related_name']} is {owner} {first['relation']}."
+
+
+def _dashboard_people(d: Data, a: Data, s: Speaker) -> str:
+    people = [f"{g['name']} ({phone(g['phone'])})" for g in d.get("access") or []]
+    if not people:
+        return "Nobody has access to that dashboard yet."
+    return f"{count(len(people), 'phone')} can open it: {listing(people)}."
+
+
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
+    "link_customers": _linked,
+    "list_dashboard_access": _dashboard_people,
+    "grant_dashboard_access": lambda d, a, s: (
+        f"{d['name']} can now open the {s.event_name(d.get('event_id'))} dashboard "
+        f"from {phone(d['phone'])}."
+    ),
     "check_in_by_name": _checked_in,
     "check_in_party": _checked_in,
     "get_revenue_report": _revenue,
@@ -394,7 +415,14 @@ def generic(tool: str, data: Data) -> str:
             continue
         if isinstance(value, list) and key not in ("tiers", "category_ids"):
             labels = [
-                str(v.get("name") or v.get("holder_name") or v.get("code") or v.get("title") or "")
+                str(
+                    v.get("name")
+                    or v.get("holder_name")
+                    or v.get("code")
+                    or v.get("title")
+                    or v.get("url")
+                    or ""
+                )
                 + (f" ({v['role']})" if isinstance(v.get("role"), str) else "")
                 for v in value
                 if isinstance(v, dict)

@@ -17,14 +17,18 @@ _NO = re.compile(
     r"^\s*(no|nope|nah|don't|dont|do not|cancel that|never ?mind|forget it|stop|"
     r"hold on|wait|not now|leave it|abort)\b"
 )
+# What people say before "undo that": hesitation and retraction.
+_LEAD = (
+    r"(?:(?:oops|sorry|actually|no|wait|ah|hmm|uh|um|ok|okay|oh|scratch that|forget that|"
+    r"my bad|my mistake|hang on|hold on|whoops)[,.!]?\s+)*"
+)
 _UNDO = re.compile(
-    r"^\s*(?:(?:oops|sorry|actually|no|wait|ah|hmm|uh|um|ok|okay|oh)"
-    r"[,.!]?\s+)*"
+    rf"^\s*{_LEAD}"
     r"(?:please\s+)?(?:can you\s+|could you\s+)?"
     r"(undo|revert|reverse|take back|roll back)"
     r"\s*(that|it|this|the last"
     r"(?: one| thing| action)?)?\s*[.!]?\s*(please)?\s*$"
-    r"|^\s*(?:(?:oops|sorry|actually|no|wait)[,.!]?\s+)*undo\b"
+    rf"|^\s*{_LEAD}undo\b"
 )
 _CORRECTION = re.compile(
     r"^\s*(?:(?:no|nope|sorry|oops|actually|wait)[,.!]?\s+)*"

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from .fill import _MISSING, Filler
+from .slots import RELATIONS
 from .text import fold
 
 # A fact about someone: what follows their name and a linking verb.
@@ -56,10 +57,12 @@ def _possessor_first(f: Filler) -> None:
         f.slots.people[0], f.slots.people[1] = second, first
 
 
-_RELATION_WORDS = [
-    *("wife", "husband", "partner", "spouse", "son", "daughter", "kid", "child", "mother"),
-    *("mom", "father", "dad", "brother", "sister", "friend", "girlfriend", "boyfriend"),
-]
+_RELATION_WORDS = sorted(RELATIONS, key=len, reverse=True)
+
+
+async def _relation(f: Filler, required: bool) -> Any:
+    """ "are colleagues", "are married": the everyday word, as the relation the tool stores."""
+    return f.slots.relation or _MISSING
 
 
 async def _link_customer(f: Filler, required: bool) -> Any:
@@ -155,6 +158,7 @@ CUSTOMER_FILLERS = {
 }
 CUSTOMER_BY_TOOL = {
     ("link_customers", "inverse_relation"): _nothing,
+    ("link_customers", "relation"): _relation,
     ("link_customers", "customer_id"): _link_customer,
     ("link_customers", "related_id"): _link_related,
     ("add_customer_note", "body"): _note_body,

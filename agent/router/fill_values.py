@@ -139,6 +139,15 @@ async def _to_name(f: Filler, required: bool) -> Any:
     return _MISSING
 
 
+async def _grantee_name(f: Filler, required: bool) -> Any:
+    """ "give Leah at 555… access": who the phone belongs to, when the sentence names them."""
+    shows = {w for show in f.slots.shows for w in show.key.split()}
+    for name in f.slots.proper:
+        if name.lower() not in shows and name not in ("VIP", "GA"):
+            return name
+    return _MISSING
+
+
 async def _team_member_name(f: Filler, required: bool) -> Any:
     """A team member by fuzzy name, read through list_team_members."""
     found = await _team_member(f)
@@ -374,4 +383,5 @@ BY_TOOL: dict[tuple[str, str], Fill] = {
     ("remove_team_member", "name"): _team_member_name,
     ("remove_team_member", "member_id"): _id("member"),  # the tool takes one of the two
     ("register_webhook", "events"): _webhook_events,
+    ("grant_dashboard_access", "name"): _grantee_name,
 }

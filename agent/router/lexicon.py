@@ -52,7 +52,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "get_checkin_stats": W(
         "how many check in|how many are in|how many have arrive|door going|"
         "checked in so far|how many people are here|headcount|head count|how many scanned|"
-        "how many in the room|how many inside",
+        "how many in the room|how many inside|how many through|through the door|"
+        "door looking|how is the door",
         "attendance turnout",
     ),
     # sales and reports
@@ -112,7 +113,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "party family relative",
     ),
     "search_customers": W(
-        "find|search|look for|who has the number|whose number|find customer", "customer"
+        "find|search|look for customer|look for someone|who has the number|whose number|"
+        "find customer",
+        "customer",
     ),
     "lookup_customer": W("look up the customer|whose email|whose number|who has email", "lookup"),
     "register_customer": W(
@@ -159,7 +162,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "link_customers": W(
         "is the wife of|wife is|husband is|are married|is related|link",
-        "wife husband married related",
+        "wife husband married related colleague coworker cousin sibling partner relative",
     ),
     "unlink_customers": W("not related|unlink|remove the link", "unlink"),
     "delete_customer": W("delete customer|remove customer|delete the customer", "delete"),
@@ -315,6 +318,13 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "create_api_key": W("create a key|new api key|make a key", "key"),
     "list_api_keys": W("list keys|api keys", "keys"),
     "revoke_api_key": W("revoke", "revoke"),
+    "grant_dashboard_access": W(
+        "give access|grant access|access to the dashboard|let see the dashboard", "grant give"
+    ),
+    "revoke_dashboard_access": W(
+        "revoke access|take away access|remove access|no longer see|cut off access", "revoke"
+    ),
+    "list_dashboard_access": W("who can see|who has access|allowed to see|who can open", "access"),
     "list_messages": W("messages we sent|did the email go|last messages|outbox", "message email"),
 }
 
@@ -329,6 +339,7 @@ class Lexicon:
 
 
 _QUESTION_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "much", "many"])
+_PARTICLES = frozenset(["in", "on", "off", "up", "about"])
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -355,7 +366,7 @@ def build(registry: Registry) -> Lexicon:
         for w in curated.words:
             bag[stem(w)] += 2.0
         # A phrase that shrinks to one word once filler is dropped ("tickets does") is no
-        # stronger than that word; only real multi-word phrases (or one-word ones) count.
+        # stronger than that word when the word is everywhere; "move to" still says postpone.
         phrases[spec.name] = list(
             dict.fromkeys(
                 p
@@ -369,7 +380,9 @@ def build(registry: Registry) -> Lexicon:
                     bag[stem(part)] += 0.3
         for p in phrases[spec.name]:
             for s in p:
-                if s not in _QUESTION_WORDS:
+                # Particles tell "check in" from "check out" inside a phrase; alone, they are
+                # in every other sentence ("brought in", "so far in").
+                if s not in _QUESTION_WORDS and s not in _PARTICLES:
                     bag[s] += 1.0
         raw[spec.name] = bag
     df: Counter[str] = Counter()

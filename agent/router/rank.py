@@ -264,16 +264,21 @@ def rank(
     stems = _stems(slots)
     unique = set(stems)
     if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
-        unique.add("arrive")  # "just walked in", "made it": an arrival, however it is said
+        unique.add(stem("arrive"))  # "just walked in", "made it": an arrival, however it is said
     past_day = slots.day is not None and slots.day < slots.now.astimezone(slots.tz).date()
-    if slots.period and not slots.shows and "sale" in unique and (slots.day is None or past_day):
-        unique.add("revenue")  # "sales for the past 3 days": the money over a period
+    if (
+        slots.period
+        and not slots.shows
+        and stem("sale") in unique
+        and (slots.day is None or past_day)
+    ):
+        unique.add(stem("revenue"))  # "sales for the past 3 days": the money over a period
     if any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}:
-        unique.discard("tier")  # "what kind of ticket does Sarah have": hers, not the tiers
+        unique.discard(stem("tier"))  # "what kind of ticket does Sarah have": hers, not the tiers
     if slots.shows and _HOW_DID.search(slots.text):
-        unique.add("sale")  # "how did salsa do?", "numbers for open mic": how it sells
-    if slots.shows and not slots.period and "revenue" in unique:
-        unique.add("sale")  # one show's money is its sales
+        unique.add(stem("sale"))  # "how did salsa do?", "numbers for open mic": how it sells
+    if slots.shows and not slots.period and stem("revenue") in unique:
+        unique.add(stem("sale"))  # one show's money is its sales
     question = bool(_QUESTION.match(slots.text.lower())) or slots.text.strip().endswith("?")
     question = question or bool(_HOW_DID.search(slots.text))
     raw = set(slots.tokens)

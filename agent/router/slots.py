@@ -30,10 +30,17 @@ EVERYDAY_WORDS = frozenset(
 TIER_ALIASES = {"ga": "general", "gen": "general", "vip": "vip", "general": "general"}
 RELATIONS = {
     "wife": "wife", "husband": "husband", "partner": "partner", "spouse": "spouse",
-    "son": "son", "daughter": "daughter", "kid": "child", "kids": "child", "child": "child",
-    "mother": "mother", "mom": "mother", "father": "father", "dad": "father",
-    "brother": "brother", "sister": "sister", "friend": "friend", "girlfriend": "partner",
-    "boyfriend": "partner",
+    "married": "spouse", "son": "son", "daughter": "daughter", "kid": "child", "kids": "child",
+    "child": "child", "mother": "mother", "mom": "mother", "mum": "mother", "father": "father",
+    "dad": "father", "parent": "parent", "brother": "brother", "sister": "sister",
+    "sibling": "sibling", "siblings": "sibling", "twins": "sibling", "friend": "friend",
+    "friends": "friend", "girlfriend": "partner", "boyfriend": "partner", "cousin": "cousin",
+    "cousins": "cousin", "colleague": "colleague", "colleagues": "colleague",
+    "coworker": "colleague", "coworkers": "colleague", "co-worker": "colleague",
+    "co-workers": "colleague", "workmate": "colleague", "workmates": "colleague",
+    "grandma": "grandparent", "grandpa": "grandparent", "grandmother": "grandparent",
+    "grandfather": "grandparent", "grandson": "grandchild", "granddaughter": "grandchild",
+    "carer": "carer", "caregiver": "carer",
 }  # fmt: skip
 PERSON_PRONOUNS = frozenset(
     ["he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs"]
@@ -74,6 +81,8 @@ _TIME_CUE = re.compile(
     r"|" + "|".join(WEEKDAYS) + r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
 _USUAL = re.compile(r"\b(the usual|same as (?:always|usual|last time)|his usual|her usual)\b")
+# Words that only soften or date a question ("so far", "money wise", "as of now").
+_FILLER = re.compile(r"\bso (?P<a>far)\b|\b\w+[- ](?P<b>wise)\b|\bas (?P<c>of) now\b")
 _NEGATED = re.compile(r"\b(no longer|not|isn't|isnt|aren't|don't|dont|never|remove|stop|off)\b")
 
 
@@ -160,6 +169,8 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     low = fold(text)
     numbered = alpha2digit(low, "en", threshold=0)
     slots = Slots(text=text, now=now, tz=tz, tokens=tokens, numbered=numbered)
+    for filler in _FILLER.finditer(low):
+        slots.consumed.update(w for w in filler.groups() if w)
     slots.url = values.url(text)
     if slots.url:
         slots.consumed.update(words(slots.url))
@@ -197,6 +208,13 @@ def _contacts(slots: Slots, text: str) -> None:
         slots.email = email.group(0).lower()
         slots.consumed.update(words(email.group(0)))
     rest = _EMAIL.sub(" ", text)
+    spoken = _spoken_number(_EMAIL.sub(" ", slots.numbered))
+    if spoken is not None:
+        # "five five five, oh one oh, …": said digit by digit, written as one number from here on
+        run, digits = spoken
+        slots.numbered = slots.numbered.replace(run, f" {digits} ")
+        slots.consumed.update(words(run))
+        rest = digits
     for match in _PHONE.finditer(rest):
         digits = sum(ch.isdigit() for ch in match.group(0))
         if digits < 7:
@@ -208,6 +226,28 @@ def _contacts(slots: Slots, text: str) -> None:
         if phonenumbers.is_possible_number(parsed):
             slots.phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
             break
+
+
+_SPOKEN_DIGIT = r"(?:(?:double|triple)\s+)?(?:oh|o|zero|\d{1,4})"
+_SPOKEN_RUN = re.compile(rf"\b{_SPOKEN_DIGIT}(?:[\s,.-]+{_SPOKEN_DIGIT})+\b")
+
+
+def _spoken_number(numbered: str) -> tuple[str, str] | None:
+    """A phone number read out in groups or digit by digit ("555 oh one oh 9999", "double 5"),
+    as (the words, the digits); None unless it has 7 to 15 digits and is not plain digits."""
+    for match in _SPOKEN_RUN.finditer(numbered):
+        run = match.group(0)
+        digits, repeat = "", 1
+        for part in re.split(r"[\s,.-]+", run):
+            if part in ("double", "triple"):
+                repeat = 2 if part == "double" else 3
+                continue
+            digits += ("0" if part in ("oh", "o", "zero") else part) * repeat
+            repeat = 1
+        said_out = bool(re.search(r"[a-z]", run)) or bool(re.search(r"\d[\s,]+\d\b", run))
+        if 7 <= len(digits) <= 15 and said_out and not _PHONE.fullmatch(run.strip()):
+            return run, digits
+    return None
 
 
 def _ids_and_codes(slots: Slots, text: str) -> None:

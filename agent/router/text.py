@@ -116,7 +116,6 @@ _IRREGULAR = {
     "sold": "sell",
     "bought": "buy",
     "made": "make",
-    "came": "come",
     "took": "take",
     "gave": "give",
     "went": "go",
@@ -134,29 +133,49 @@ _IRREGULAR = {
 }
 
 
+_VOWELS = frozenset("aeiou")
+
+
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
-    """Crude but stable: "tickets" → "ticket", "checked" → "check", "refunding" → "refund"."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
+    """Crude but stable, and the same for every form of a verb: "tickets" → "ticket", "checked"
+    → "check", "changed" and "change" → "chang", "noted" and "note" → "note"."""
+    return _drop_e(_IRREGULAR.get(word) or _strip_suffix(word))
+
+
+def _strip_suffix(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)] + keep
-            if (
-                suffix in ("ing", "ed")
-                and len(base) > 3
-                and base[-1] == base[-2]
-                and base[-1] not in "lsz"
-            ):
-                base = base[:-1]  # "stopped" → "stop"
+            if suffix in ("ing", "ed"):
+                if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                    return base[:-1]  # "stopped" → "stop"
+                if _short_syllable(base):
+                    return base + "e"  # "noted" → "note", "named" → "name"
             if suffix == "es" and not base.endswith(("sh", "ch", "x", "ss", "z")):
                 base = word[:-1]  # "codes" → "code"
             if suffix == "s" and word.endswith("ss"):
                 return word
             return base
     return word
+
+
+def _short_syllable(base: str) -> bool:
+    """ "not", "nam", "dat": consonant, vowel, consonant, where the verb lost an "e"."""
+    return (
+        len(base) == 3
+        and base[0] not in _VOWELS
+        and base[1] in _VOWELS
+        and base[2] not in _VOWELS
+        and base[2] not in "wxy"
+    )
+
+
+def _drop_e(word: str) -> str:
+    """ "change" → "chang", to meet "changed" and "changing"; short words keep theirs."""
+    return word[:-1] if len(word) > 4 and word.endswith("e") and word.isalpha() else word
 
 
 def fold(text: str) -> str:

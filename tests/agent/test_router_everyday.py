@@ -200,3 +200,18 @@ async def test_a_vague_sentence_never_starts_something_irreversible(say: Say) ->
     reply = await say("the thing for tonight", session="vague")
     assert reply.awaiting is None
     assert reply.tool is None or not reply.tool.startswith(("cancel", "delete", "refund"))
+
+
+def test_every_form_of_a_verb_has_one_stem() -> None:
+    from agent.router.text import stem
+
+    for forms in (
+        ("change", "changed", "changing", "changes"),
+        ("note", "noted", "notes"),
+        ("create", "created", "creating"),
+        ("name", "named"),
+        ("check", "checked", "checking"),
+        ("stop", "stopped", "stopping"),
+    ):
+        assert len({stem(f) for f in forms}) == 1, forms
+    assert stem("noted") != stem("not")

@@ -105,3 +105,39 @@ def test_pronouns_relations_and_the_usual() -> None:
     assert slots("check in his wife").relation == "wife"
     assert slots("sell him the usual").usual
     assert slots("how many have we sold for it?").event_pronoun
+
+
+@pytest.mark.parametrize(
+    ("said", "phone"),
+    [
+        ("her number is five five five, oh one oh, nine nine nine nine", "+15550109999"),
+        ("new number 555 010 double 9 double 9", "+15550109999"),
+        ("call him on 5 5 5 0 1 0 0 1 0 4", "+15550100104"),
+    ],
+)
+def test_phone_numbers_read_out_digit_by_digit(said: str, phone: str) -> None:
+    found = slots(said)
+    assert found.phone == phone
+    assert found.quantity is None  # the digits are not a number of tickets
+
+
+def test_short_digit_runs_are_not_phones() -> None:
+    assert slots("sell 2 tickets at 5 dollars for 3 people").phone is None
+
+
+@pytest.mark.parametrize(
+    ("said", "relation"),
+    [
+        ("Maria and Mike are colleagues", "colleague"),
+        ("John and Jane Smith are married", "spouse"),
+        ("they're cousins", "cousin"),
+        ("his grandma is coming", "grandparent"),
+    ],
+)
+def test_relations_in_everyday_words(said: str, relation: str) -> None:
+    assert slots(said).relation == relation
+
+
+def test_filler_that_dates_a_question_is_not_a_keyword() -> None:
+    found = slots("what's comedy hour brought in so far, money wise")
+    assert {"far", "wise"} <= found.consumed
