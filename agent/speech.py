@@ -125,8 +125,10 @@ def _checked_in(d: Data, a: Data, s: Speaker) -> str:
     )
     if len(people) == 1:
         return f"{first} is checked in for {s.event_name(d.get('event_id'))}.{extra}"
-    names = listing([p["holder_name"] for p in people])
-    return f"Checked in {count(len(people), 'guest')}: {names}.{extra}"
+    names = list(dict.fromkeys(p["holder_name"] for p in people))
+    if len(names) < len(people):  # one holder's name on several tickets
+        return f"Checked in {count(len(people), 'ticket')} for {listing(names)}.{extra}"
+    return f"Checked in {count(len(people), 'guest')}: {listing(names)}.{extra}"
 
 
 def _revenue(d: Data, a: Data, s: Speaker) -> str:
@@ -176,9 +178,9 @@ def _refund(d: Data, a: Data, s: Speaker) -> str:
 
 
 def _profile(d: Data, a: Data, s: Speaker) -> str:
-    vip = " a VIP," if d.get("vip") else ""
+    vip = ", a VIP" if d.get("vip") else ""
     said = (
-        f"{d['name']} is{vip} with {count(d['order_count'], 'order')} and "
+        f"{d['name']}{vip}: {count(d['order_count'], 'order')}, "
         f"{money(d['lifetime_spend_cents'])} spent."
     )
     contact = [phone(d["phone"])] if d.get("phone") else []

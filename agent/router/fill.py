@@ -27,6 +27,14 @@ MAX_OPTIONS = 3
 # At the door "tonight's show" goes without saying; elsewhere a missing show is asked for.
 DOOR_CATEGORIES = frozenset({"checkin", "tickets", "orders", "dashboard"})
 
+# Relations that answer for one another when only the general one was recorded.
+_KIN = (
+    {"wife", "husband", "spouse", "partner"},
+    {"mother", "father", "parent"},
+    {"son", "daughter", "child"},
+    {"brother", "sister", "sibling"},
+)
+
 
 class Ask(Exception):
     def __init__(self, question: str, field: str) -> None:
@@ -80,6 +88,9 @@ class Filler:
             mention = slots.people[index]
             if len(mention.candidates) == 1:
                 return mention.candidates[0]
+            together = await self._one_party(mention.candidates)
+            if together is not None:
+                return together  # "the Smith party": either Smith stands for all of them
             options = [_person_option(p, "customer_id") for p in mention.candidates]
             raise Choose(f"Which {mention.text.title()}: {_labels(options)}?", "customer", options)
         if index == 0 and slots.relation and self.focus.get("customer_id"):
@@ -91,10 +102,19 @@ class Filler:
             )
         return None
 
+    async def _one_party(self, candidates: list[Person]) -> Person | None:
+        if "_party" not in self.spec.name:
+            return None
+        party = await self.read("get_customer_party", customer_id=candidates[0].id)
+        members = {m.customer_id for m in party.members}
+        return candidates[0] if all(p.id in members for p in candidates[1:]) else None
+
     async def _relative(self, relation: str) -> Person:
+        """ "his wife": the member linked as wife, else as spouse or partner (and so on)."""
         party = await self.read("get_customer_party", customer_id=self.focus["customer_id"])
-        for member in party.members:
-            if member.relation == relation:
+        kin = next((g for g in _KIN if relation in g), {relation})
+        for member in sorted(party.members, key=lambda m: m.relation != relation):
+            if member.relation in kin:
                 return self.catalog.person(member.customer_id) or Person(
                     member.customer_id, member.name, None, ""
                 )

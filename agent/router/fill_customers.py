@@ -65,13 +65,29 @@ async def _relation(f: Filler, required: bool) -> Any:
     return f.slots.relation or _MISSING
 
 
+def _named_relative(f: Filler) -> Any:
+    """ "Jane Smith is his wife": him (the customer in focus) and Jane, his wife."""
+    known = f.focus.get("customer_id")
+    people = f.slots.people
+    if len(people) != 1 or f.slots.pronoun not in ("his", "her", "their") or not known:
+        return None
+    if len(people[0].candidates) != 1 or people[0].candidates[0].id == known:
+        return None
+    return people[0].candidates[0]
+
+
 async def _link_customer(f: Filler, required: bool) -> Any:
+    if _named_relative(f) is not None:
+        return f.focus["customer_id"]
     _possessor_first(f)
     person = await f.customer(required)
     return person.id if person else _MISSING
 
 
 async def _link_related(f: Filler, required: bool) -> Any:
+    relative = _named_relative(f)
+    if relative is not None:
+        return relative.id
     _possessor_first(f)
     from .fill_basics import _related_id
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from tools.registry import Registry
 
+from .slots import PERSON_PRONOUNS
 from .text import STOP, content_stems, stem, words
 
 
@@ -44,7 +45,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
         flags={"all_tickets": (r"\b(all|every|both)\b", r"$^")},
     ),
     "check_in_party": W(
-        "whole party|entire party|check in the party|family is here|all of them",
+        "whole party|entire party|check in the party|family is here|all of them|let them all in|"
+        "party is here|whole family|whole group",
         "party group family everyone",
     ),
     "check_in_ticket": W("scan|qr code|qr", "validate token"),
@@ -344,7 +346,10 @@ _PARTICLES = frozenset(["in", "on", "off", "up", "about"])
 
 def _phrase(text: str) -> tuple[str, ...]:
     keep = ("in", "on", "off", "up", "about")
-    return tuple(stem(w) for w in words(text) if w not in STOP or w in keep)
+    # The same words a sentence keeps (rank._stems): pronouns are slots, not signals.
+    return tuple(
+        stem(w) for w in words(text) if (w not in STOP or w in keep) and w not in PERSON_PRONOUNS
+    )
 
 
 def build(registry: Registry) -> Lexicon:

@@ -20,6 +20,12 @@ _YES_NO = re.compile(r"^\s*(has|have|did|does|do|is|are|was|were)\b", re.I)
 _WH = re.compile(r"^\s*(how|what|who|when|which|where|whose)\b")
 _LISTING = re.compile(r"^\s*(?:please\s+)?(show|list|read|tell|pull up|get)\b", re.I)
 _WH_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "whose", "tell", "know"])
+# "look up Mike Brown", "pull up John": a person and nothing else asked of them.
+_LOOKUP = re.compile(
+    r"^\s*(?:please\s+)?(?:look up|pull up|bring up|find|show me|open|get me|give me|check on)\b",
+    re.I,
+)
+_LOOKUP_WORDS = frozenset(["look", "up", "pull", "bring", "find", "show", "open", "check", "on"])
 _IGNORED = STOP | PERSON_PRONOUNS
 
 
@@ -125,6 +131,7 @@ _HOW_DID = re.compile(
     r"|\b(?:numbers|figures)\b|\bwhat did we do (?:on|for|with)\b",
     re.I,
 )
+_GROUP = re.compile(r"\b(party|family|group|crew|them all|all of them|the lot of them)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(them|they|it|those|these|that one|all of them)\b", re.I)
 _FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
 _ALL = re.compile(r"\b(all|every|everything|entire|whole|any)\b", re.I)
@@ -180,8 +187,8 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
     if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
         if spec.category == "checkin" and not spec.name.startswith("undo"):
             penalty += 1.5
-            if slots.relation and len(slots.people) < 2:
-                # "X and her husband": X's party, not X alone
+            if (slots.relation or _GROUP.search(slots.text)) and len(slots.people) < 2:
+                # "X and her husband", "the Smith party": X's party, not X alone
                 penalty += 4.0 if "_party" in spec.name else -2.0
         elif "related_id" in fields or spec.name.endswith("_party"):
             penalty -= 3.0
@@ -204,6 +211,9 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         elif {"price_cents", "amount", "amount_cents"} & set(fields):
             penalty += 1.5
     required_event = "event_id" in fields and fields["event_id"].is_required()
+    no_show = not (slots.shows or slots.event_pronoun or focus.get("event_id") or slots.day)
+    if required_event and slots.named and no_show:
+        penalty -= 1.0  # "a category called Theatre" names a new thing, and no show
     past_day = slots.day is not None and slots.day < slots.now.astimezone(slots.tz).date()
     if required_event and slots.period and not slots.shows and (slots.day is None or past_day):
         penalty -= 1.5 if slots.day is None else 4.0  # "this month", "yesterday": no one show
@@ -284,7 +294,10 @@ def rank(
     raw = set(slots.tokens)
     bare_contact = bool(slots.email or slots.phone) and not slots.people
     listing = bool(_LISTING.match(slots.text))
-    bare_person = bool(slots.people) and not (unique - _WH_WORDS - {"on", "in", "about"})
+    lookup = bool(_LOOKUP.match(slots.text))
+    bare_person = bool(slots.people) and not (
+        unique - _WH_WORDS - {"on", "in", "about"} - (_LOOKUP_WORDS if lookup else set())
+    )
     day_show = slots.show_word and slots.day is not None and not slots.shows  # "tonight's show"
     thing_pronoun = (
         recent is not None
@@ -307,7 +320,7 @@ def rank(
         needed = {n for n, f in model.items() if f.is_required()}
         if question and bare_contact and contact and spec.read_only and needed <= contact:
             score += 2.0  # "who has this number?": a lookup by contact
-        if question and bare_person and spec.name.endswith("_profile"):
+        if (question or lookup) and bare_person and spec.name.endswith("_profile"):
             score += 3.0  # "who is Sarah Lee?": the person's profile
         if score <= 0:
             continue
