@@ -92,7 +92,7 @@ def listing(names: list[str], limit: int = 3) -> str:
     names = list(dict.fromkeys(n for n in names if n))
     if not names:
         return "none"
-    if len(names) <= limit:
+    if len(names) <= limit + 1:  # "and 1 more" would take as long as the name itself
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 

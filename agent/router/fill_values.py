@@ -34,8 +34,9 @@ _RESUME = re.compile(r"\b(resume|restart|reopen|re-open|start|back on|open|unpau
 # Everyday words for a Literal field's values.
 LITERAL_SYNONYMS: dict[str, dict[str, str]] = {
     "visibility": {
-        r"\bhid(e|den)\b|\bprivate\b|\bunlist": "unlisted",
-        r"\bpublish|\bvisible\b|\bunhide\b|\bshow it\b": "public",
+        r"\bhid(e|den)\b|\bprivate\b|\bunlist|\boff the (?:\w+ )?(?:site|website|listings)\b|"
+        r"\btake (?:it )?down\b|\btaken down\b": "unlisted",
+        r"\bpublish|\bvisible\b|\bunhide\b|\bshow it\b|\bback on the|\bpublic again\b": "public",
         r"\bdraft\b": "draft",
     },
     "contact_method": {

@@ -207,13 +207,26 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel", "cancel"
     ),
     "delete_event": W("delete the event|delete event|delete the show", "delete"),
-    "set_event_visibility": W("hide|make public|unlisted|draft|unhide|visible", "visibility"),
+    "set_event_visibility": W(
+        "hide|make public|unlisted|draft|unhide|visible|off the public site|off the site|"
+        "off the website|take down|off the listings|back on the site|back on the website|"
+        "hide from the public|show on the site|public again",
+        "visibility hide public",
+    ),
     "create_recurring_event": W(
         "every week|weekly|recurring|every thursday|every friday|series", "recurring weekly monthly"
     ),
     "update_event_series": W("every event in the series|rename the series", "series"),
-    "list_categories": W("what categories|list categories", "categories category"),
-    "create_category": W("create a category|new category|add a category", "category"),
+    "list_categories": W(
+        "what categories|which categories|list categories|categories we have|"
+        "categories do we|all the categories|categories we use|sort shows into",
+        "categories category",
+    ),
+    "create_category": W(
+        "create a category|new category|add a category|need a category|want a category|"
+        "make a category|set up a category|start a category",
+        "category",
+    ),
     "update_category": W("rename the category|change category", "category"),
     "delete_category": W("delete the category|remove the category", "category"),
     "get_category_events": W(
@@ -221,13 +234,14 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "category",
     ),
     "get_event_categories": W(
-        "what kind of event|which categories is|what categories is|categories is|"
+        "what kind of event|categories is in|categories is it in|categories does have|"
         "what tags|which tags|tagged as|what genre",
         "kind",
     ),
     "add_event_categories": W(
         "put in category|tag as|add to category|in the category|tag with|label as|"
-        "file under|put under|list under|belongs in|counts as|"
+        "file under|put under|list under|belongs in|counts as|show up under|appear under|"
+        "listed under|"
         "add the tag|add tag|add the label|to the category",
         "tag",
     ),
@@ -308,7 +322,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "change our mission|update the about|change the story|mission to", "mission story"
     ),
     # venues, keys, messages
-    "list_venues": W("list venues|what venues", "venue"),
+    "list_venues": W(
+        "list venues|which venues|venues do we|all our venues|how many venues", "venue"
+    ),
     "get_venue": W(
         "tell me about the venue|venue details|address of|where is the venue|venue address|"
         "where are we located|how big is the",
@@ -383,12 +399,13 @@ def build(registry: Registry) -> Lexicon:
             for part in name.removesuffix("_").split("_"):
                 if part not in ("id", "ids") and len(part) > 2:
                     bag[stem(part)] += 0.3
-        for p in phrases[spec.name]:
-            for s in p:
-                # Particles tell "check in" from "check out" inside a phrase; alone, they are
-                # in every other sentence ("brought in", "so far in").
-                if s not in _QUESTION_WORDS and s not in _PARTICLES:
-                    bag[s] += 1.0
+        # Each word of the curated phrases counts once, however many phrases repeat it
+        # ("file under", "put under", "list under" make "under" a word of the tool, not its
+        # name). Particles tell "check in" from "check out" inside a phrase; alone, they are
+        # in every other sentence ("brought in", "so far in").
+        for s in {s for p in phrases[spec.name] for s in p}:
+            if s not in _QUESTION_WORDS and s not in _PARTICLES:
+                bag[s] += 1.0
         raw[spec.name] = bag
     df: Counter[str] = Counter()
     for bag in raw.values():

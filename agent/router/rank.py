@@ -18,7 +18,9 @@ from .text import STOP, stem
 _QUESTION = re.compile(r"^\s*(how|what|who|when|which|where|is|are|does|do|did|has|have|any)\b")
 _YES_NO = re.compile(r"^\s*(has|have|did|does|do|is|are|was|were)\b", re.I)
 _WH = re.compile(r"^\s*(how|what|who|when|which|where|whose)\b")
-_LISTING = re.compile(r"^\s*(?:please\s+)?(show|list|read|tell|pull up|get)\b", re.I)
+_LISTING = re.compile(
+    r"^\s*(?:please\s+)?(show|list|read|tell|pull up|get|remind me|give me|run through)\b", re.I
+)
 _WH_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "whose", "tell", "know"])
 # "look up Mike Brown", "pull up John": a person and nothing else asked of them.
 _LOOKUP = re.compile(
@@ -192,6 +194,9 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
                 penalty += 4.0 if "_party" in spec.name else -2.0
         elif "related_id" in fields or spec.name.endswith("_party"):
             penalty -= 3.0
+    guest = slots.people or slots.pronoun or slots.relation or slots.proper or slots.ids
+    if spec.category == "checkin" and slots.shows and not (guest or slots.everyone):
+        penalty -= 3.0  # "open mic should show up under comedy": a show, and no guest
     if slots.negated and spec.name.startswith("check_in"):
         penalty -= 1.5  # "no longer here", "isn't here"
     one_tier = bool(slots.shows and slots.tier_keys) and not _ALL.search(slots.text)
@@ -211,6 +216,10 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         elif {"price_cents", "amount", "amount_cents"} & set(fields):
             penalty += 1.5
     required_event = "event_id" in fields and fields["event_id"].is_required()
+    if spec.name.startswith("create_"):
+        noun = spec.name.rsplit("_", 1)[-1]
+        if re.search(rf"\b(?:a|an|another|new)\s+(?:[\w'-]+\s+){{0,2}}{noun}\b", slots.text, re.I):
+            penalty += 1.5  # "we need a Theatre category": one that does not exist yet
     no_show = not (slots.shows or slots.event_pronoun or focus.get("event_id") or slots.day)
     if required_event and slots.named and no_show:
         penalty -= 1.0  # "a category called Theatre" names a new thing, and no show
@@ -346,6 +355,8 @@ def rank(
         the_one = singular and re.search(rf"\bthe {singular}\b", slots.text, re.I)
         if the_one and spec.name.startswith("list_"):
             score -= 3.0  # "the venue": the one, not the list
+        elif spec.name.startswith("list_") and singular in raw and noun not in raw:
+            score -= 1.5  # "what's the venue's address": one, said in the singular
         if listing and not question and not spec.read_only:
             score -= 1.5  # "show me …" wants to see, not change
         if spec.name.startswith("download_") and not _FILE_WORDS.search(slots.text):

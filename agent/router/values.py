@@ -50,9 +50,32 @@ def url(text: str) -> str | None:
     return found.group(0).rstrip(".!?)") if found else None
 
 
+# Colours people name aloud, as the hex the tools store (Tailwind's 600 shades: readable on white).
+COLOR_NAMES = {
+    "red": "#dc2626", "orange": "#ea580c", "amber": "#d97706", "yellow": "#ca8a04",
+    "gold": "#b8860b", "lime": "#65a30d", "green": "#16a34a", "teal": "#0d9488",
+    "turquoise": "#0891b2", "cyan": "#0891b2", "blue": "#2563eb", "navy": "#1e3a8a",
+    "indigo": "#4f46e5", "violet": "#7c3aed", "purple": "#9333ea", "magenta": "#c026d3",
+    "pink": "#db2777", "rose": "#e11d48", "maroon": "#881337", "brown": "#92400e",
+    "black": "#111827", "grey": "#4b5563", "gray": "#4b5563", "silver": "#9ca3af",
+    "white": "#ffffff",
+}  # fmt: skip
+_NAMED_COLOR = re.compile(
+    r"\b(?:colou?r(?:ed)?\b[\w\s]{0,20}?|make (?:it|them)\s+|paint (?:it|them)\s+)"
+    r"(?:a\s+)?(?:dark\s+|light\s+|bright\s+)?"
+    rf"({'|'.join(COLOR_NAMES)})\b",
+    re.I,
+)
+
+
 def color(text: str) -> str | None:
+    """ "#4f46e5", or a colour named where a colour is being set ("make it purple", "colour to
+    orange"); a colour word alone ("Rose White") is a name."""
     found = _COLOR.search(text)
-    return found.group(0).lower() if found else None
+    if found:
+        return found.group(0).lower()
+    spoken = _NAMED_COLOR.search(text)
+    return COLOR_NAMES[spoken.group(1).lower()] if spoken else None
 
 
 def named(text: str) -> str | None:
