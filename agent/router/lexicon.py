@@ -107,8 +107,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "customer spend contact who know info information",
     ),
     "get_customer_tickets": W(
-        "what tickets does|tickets does|his tickets|her tickets|which tickets|what tickets has",
-        "holds",
+        "his tickets|her tickets|their tickets|tickets did buy|tickets has bought|"
+        "tickets is holding|tickets does hold",
+        "holds bought",
     ),
     "get_customer_party": W(
         "who came with|who is with|party of|his wife|her husband|family of|who is his|who is her",
@@ -253,8 +254,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     # tiers
     "list_ticket_tiers": W(
-        "what tickets are there|price|prices|how much are tickets|tiers|"
-        "ticket types|how much is a ticket",
+        "price|prices|how much are tickets|tiers|ticket types|how much is a ticket|"
+        "ticket options|kinds of tickets|types of tickets|kind of tickets",
         "tier price cost",
     ),
     "create_ticket_tier": W("add a tier|new tier|create tier|create tickets at", "tier"),
@@ -287,7 +288,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
     # waitlist
     "get_waitlist": W("waitlist|waiting list|who is waiting", "waitlist"),
     "join_waitlist": W(
-        "put on the waitlist|add to waitlist|join waitlist|add to the waiting", "waitlist"
+        "put on the waitlist|add to waitlist|join waitlist|add to the waiting",
+        "waitlist",
+        patterns=(r"^\s*(?:please\s+)?(?:wait-?list|waiting-list)\s+(?!for\b|of\b)\w",),
     ),
     "remove_from_waitlist": W(
         "take off waitlist|remove from waitlist|off the waiting list", "waitlist"
@@ -343,7 +346,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "revoke access|take away access|remove access|no longer see|cut off access", "revoke"
     ),
     "list_dashboard_access": W("who can see|who has access|allowed to see|who can open", "access"),
-    "list_messages": W("messages we sent|did the email go|last messages|outbox", "message email"),
+    "list_messages": W(
+        "messages we sent|did the email go out|email go out|last messages|outbox", "message email"
+    ),
 }
 
 

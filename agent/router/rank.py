@@ -266,9 +266,14 @@ def _fits(spec: ToolSpec, slots: Slots) -> float:
     }
     if required_person and not has_person and not slots.ids:
         bonus -= 1.0
+    needs_ticket = "ticket_id" in fields and fields["ticket_id"].is_required()
+    if needs_ticket and slots.people and not slots.shows and "ticket" not in slots.ids:
+        bonus -= 1.0  # a person, no show, no ticket number: their tickets, not one of them
     for kind, _ in slots.ids.items():
         if f"{kind}_id" in fields or (kind == "code" and "promo_code_id" in fields):
-            bonus += 1.0
+            bonus += 2.0 if fields.get(f"{kind}_id") and fields[f"{kind}_id"].is_required() else 1.0
+        elif not any(name.endswith("_id") for name in fields):
+            bonus -= 1.0  # "ticket 19": a tool that takes no id of anything is not it
     return bonus
 
 
@@ -292,8 +297,10 @@ def rank(
         and (slots.day is None or past_day)
     ):
         unique.add(stem("revenue"))  # "sales for the past 3 days": the money over a period
-    if any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}:
-        unique.discard(stem("tier"))  # "what kind of ticket does Sarah have": hers, not the tiers
+    # "what kind of ticket does Sarah have": hers, not the tiers
+    theirs = any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}
+    if theirs:
+        unique.discard(stem("tier"))
     if slots.shows and _HOW_DID.search(slots.text):
         unique.add(stem("sale"))  # "how did salsa do?", "numbers for open mic": how it sells
     if slots.shows and not slots.period and stem("revenue") in unique:
@@ -319,6 +326,8 @@ def rank(
         weights = lexicon.weights.get(spec.name, {})
         score = sum(weights.get(s, 0.0) for s in unique)
         for phrase in lexicon.phrases.get(spec.name, ()):
+            if theirs and spec.category == "tiers":
+                break
             if _has_phrase(stems, phrase):
                 score += 3.0 + 1.5 * len(phrase) if len(phrase) > 1 else 2.5
         words = TOOL_WORDS.get(spec.name)

@@ -48,6 +48,7 @@ PERSON_PRONOUNS = frozenset(
 EVENT_PRONOUNS = frozenset(["it"])
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_LABEL = re.compile(r"(?:^|[,;(]\s*)(?:(?:her|his|their)\s+)?(e-?mail)(?:\s+is)?:?\s*$", re.I)
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _MONEY = re.compile(
     r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|bucks|usd)\b"
@@ -207,6 +208,9 @@ def _contacts(slots: Slots, text: str) -> None:
     if email:
         slots.email = email.group(0).lower()
         slots.consumed.update(words(email.group(0)))
+        label = _EMAIL_LABEL.search(text[: email.start()])
+        if label:
+            slots.consumed.add(label.group(1).lower())  # ", email ann@x.com": a label, no topic
     rest = _EMAIL.sub(" ", text)
     spoken = _spoken_number(_EMAIL.sub(" ", slots.numbered))
     if spoken is not None:
