@@ -262,7 +262,24 @@ def _dashboard_people(d: Data, a: Data, s: Speaker) -> str:
     return f"{count(len(people), 'phone')} can open it: {listing(people)}."
 
 
+def _notes(d: Data, a: Data, s: Speaker) -> str:
+    bodies = [n["body"].rstrip(".") for n in d.get("notes") or []]
+    if not bodies:
+        return "There are no notes on file."
+    who = s.focus.get("customer_name")
+    head = f"Notes on {who}" if who else count(d.get("total", len(bodies)), "note")
+    more = d.get("total", len(bodies)) - 3
+    tail = f"; and {count(more, 'more note')}" if more > 0 else ""
+    return f"{head}: {'; '.join(bodies[:3])}{tail}."
+
+
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
+    "get_customer_notes": _notes,
+    "remove_from_waitlist": lambda d, a, s: (
+        f"Took {d['name']} off the waitlist for {s.event_name(d.get('event_id'))}."
+        if d.get("removed", True)
+        else f"{d['name']} was already off the waitlist."
+    ),
     "link_customers": _linked,
     "list_dashboard_access": _dashboard_people,
     "grant_dashboard_access": lambda d, a, s: (

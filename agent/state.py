@@ -17,6 +17,7 @@ class Focus(TypedDict, total=False):
     event_name: str
     customer_id: int
     customer_name: str
+    customer_email: str  # someone the catalog may not know yet (just joined the waitlist)
     ticket_ids: list[int]
     party: list[int]
     ids: dict[str, int]  # the thing just made: {"promo_code_id": 3, "code_id": 3, …}

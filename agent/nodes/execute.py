@@ -90,6 +90,10 @@ def _focus_from(
             new["event_id"] = data["event_id"]
         if isinstance(data.get("customer_id"), int) and "customer_id" not in about:
             new["customer_id"] = data["customer_id"]
+            if isinstance(data.get("name"), str) and "holder_name" not in data:
+                new["customer_name"] = data["name"]
+            if isinstance(data.get("email"), str):
+                new["customer_email"] = data["email"]
     if isinstance(arguments.get("event_id"), int):
         new["event_id"] = arguments["event_id"]
     if isinstance(arguments.get("related_id"), int):
@@ -121,7 +125,12 @@ def _made_ids(tool: str, arguments: dict[str, Any], data: Any) -> dict[str, int]
         if isinstance(arguments.get(key), int):
             ident = arguments[key]
     if not isinstance(ident, int) or verb in ("list", "search", "get"):
-        return {}
+        ident = None
+    entry = data.get("entry_id") if isinstance(data, dict) else None
+    if isinstance(entry, int) and verb not in ("list", "search", "get"):
+        found["entry_id"] = entry  # "take her off the waitlist" right after putting her on
+    if ident is None:
+        return found
     for i in range(len(parts)):
         found["_".join(parts[i:]) + "_id"] = ident
     return found
@@ -186,7 +195,7 @@ async def execute(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         "speech": speech,
         "success": True,
         "tool": spec.name,
-        "arguments": arguments,
+        "arguments": alias_arguments(spec, arguments),  # as REST and MCP spell them ("from")
         "data": data,
         "routed_by": intent.get("routed_by", "local"),
         "awaiting": None,

@@ -11,7 +11,7 @@ from aitickets.errors import TicketsError
 
 from ..context import AgentContext
 from ..router.fill import Ask, Choose, Filler, fill_arguments
-from ..router.slots import Slots, extract
+from ..router.slots import Slots, extract, spoken_code
 from ..speech import Speaker
 from ..state import Focus, Intent, Pending, State
 
@@ -62,6 +62,13 @@ def _merge(slots: Slots, extra: Slots) -> None:
         slots.people = extra.people
         slots.pronoun = None
         slots.relation = None
+    # A discount is an amount or a percentage: the one said now replaces the other.
+    if extra.money_cents is not None and extra.percent is None:
+        slots.percent = None
+    if extra.percent is not None and extra.money_cents is None:
+        slots.money_cents = None
+    if extra.code is None and extra.text:
+        extra.code = spoken_code(extra.text)  # "and another one, VIPFIVE": the new code
     for name in ("email", "phone", "quantity", "money_cents", "code", "period", "day"):
         value = getattr(extra, name)
         if value is not None:

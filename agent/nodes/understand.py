@@ -148,7 +148,9 @@ def _pick(options: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
     return None
 
 
-def _correct(state: State, value: str) -> dict[str, Any]:
+def _correct(state: State, value: str, *, again: bool = False) -> dict[str, Any]:
+    """ "No, I meant Mike": the last request again with the new value, the last change undone
+    first. With `again` ("and another one, VIPFIVE", "also Raj"), the last change stays."""
     deferred = state.get("deferred")
     if deferred:
         target = dict(deferred["intent"])
@@ -181,8 +183,10 @@ def _correct(state: State, value: str) -> dict[str, Any]:
         "arguments": {},
         "override": value,
         "routed_by": "memory",
-        "before": list(last.get("undo") or []),
+        "before": [] if again else list(last.get("undo") or []),
     }
+    if again:
+        return {"intent": intent, "outcome": None}
     return {"intent": intent, "outcome": None, "last_action": None}
 
 
@@ -282,8 +286,9 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     lead = _FOLLOW_UP.match(text)
     follow_up = bool(lead) and not _looks_like_command(text[lead.end() :] if lead else text, ctx)
     if follow_up and _gives_a_value(slots) and state.get("last_intent"):
-        # "and for salsa?", "what about tomorrow's show?": the last question about another value.
-        return _correct(state, text)
+        # "and for salsa?", "what about tomorrow's show?": the last question about another value;
+        # "also Raj Mehta": the last change once more, for another.
+        return _correct(state, text, again=True)
     weak = not ranked or ranked[0].score < WEAK
     if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
         # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.

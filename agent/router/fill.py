@@ -27,6 +27,11 @@ MAX_OPTIONS = 3
 # At the door "tonight's show" goes without saying; elsewhere a missing show is asked for.
 DOOR_CATEGORIES = frozenset({"checkin", "tickets", "orders", "dashboard"})
 
+_EVERY_SHOW = re.compile(
+    r"\b(?:all|every|across|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?|gigs?)\b|"
+    r"\boverall\b|\bin total\b|\ball told\b",
+    re.I,
+)
 # Relations that answer for one another when only the general one was recorded.
 _KIN = (
     {"wife", "husband", "spouse", "partner"},
@@ -98,7 +103,7 @@ class Filler:
         if index == 0 and (slots.pronoun or required) and self.focus.get("customer_id"):
             ident = self.focus["customer_id"]
             return self.catalog.person(ident) or Person(
-                ident, self.focus.get("customer_name", "them"), None, ""
+                ident, self.focus.get("customer_name", "them"), self.focus.get("customer_email"), ""
             )
         return None
 
@@ -136,6 +141,8 @@ class Filler:
             return self.catalog.show(ident) or Show(ident, f"event {ident}", slots.now, "", "", "")
         if slots.shows:
             return slots.shows[0]
+        if not required and _EVERY_SHOW.search(slots.text):
+            return None  # "today, all events": no one show
         if slots.day is not None and (required or slots.event_pronoun or slots.show_word):
             on_day = [
                 s

@@ -98,6 +98,16 @@ async def _nothing(f: Filler, required: bool) -> Any:
     return _MISSING
 
 
+async def _waitlist_entry(f: Filler, required: bool) -> Any:
+    """ "take her off the waitlist" after putting her on: the entry just made."""
+    if "entry" in f.slots.ids:
+        return f.slots.ids["entry"]
+    made = (f.focus.get("ids") or {}).get("entry_id")
+    if made is None or f.slots.email or f.slots.people or not f.slots.pronoun:
+        return _MISSING
+    return made
+
+
 async def _email(f: Filler, required: bool) -> Any:
     if f.slots.email:
         return f.slots.email
@@ -179,4 +189,5 @@ CUSTOMER_BY_TOOL = {
     ("link_customers", "related_id"): _link_related,
     ("add_customer_note", "body"): _note_body,
     ("remove_from_waitlist", "email"): _known_email,
+    ("remove_from_waitlist", "entry_id"): _waitlist_entry,
 }

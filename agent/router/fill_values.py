@@ -16,6 +16,7 @@ from aitickets.errors import TicketsError
 
 from . import values
 from .fill import _MISSING, Ask, Choose, Filler, _labels
+from .slots import spoken_code
 from .text import STOP, fold
 
 Fill = Callable[[Filler, bool], Awaitable[Any]]
@@ -259,7 +260,7 @@ async def _code(f: Filler, required: bool) -> Any:
         return f.slots.code
     if f.slots.named:
         return f.slots.named.upper().replace(" ", "")
-    return _MISSING
+    return spoken_code(f.slots.text) or _MISSING
 
 
 async def _promo_id(f: Filler, required: bool) -> Any:

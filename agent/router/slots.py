@@ -267,6 +267,13 @@ def _ids_and_codes(slots: Slots, text: str) -> None:
         slots.consumed.add(code.group(1).lower())
 
 
+def spoken_code(text: str) -> str | None:
+    """A word in capitals that is no known abbreviation ("would LAUGH work …"): a promo code
+    when a code is what the tool needs, even with no "code" said."""
+    found = _ALL_CAPS.search(text)
+    return found.group(1).upper() if found else None
+
+
 def _money_and_numbers(slots: Slots) -> None:
     text = _EMAIL.sub(" ", slots.numbered)
     text = _PHONE.sub(" ", text) if slots.phone else text

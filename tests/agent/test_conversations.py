@@ -37,7 +37,7 @@ async def test_seed_sentence_for_someone_already_in_says_so(say: Say) -> None:
 async def test_revenue_last_week_passes_the_period(say: Say) -> None:
     reply = await say("How much revenue did we make last week?")
     assert reply.tool == "get_revenue_report" and reply.success
-    assert reply.arguments["from_"].startswith("2026-11-16T00:00:00-05:00")
+    assert reply.arguments["from"].startswith("2026-11-16T00:00:00-05:00")
     assert reply.arguments["to"].startswith("2026-11-23T00:00:00-05:00")
     assert "$0" in reply.speech and "{" not in reply.speech
 

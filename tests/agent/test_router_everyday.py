@@ -81,11 +81,11 @@ ONE_TURN: list[tuple[str, str, dict[str, Any]]] = [
     ("how did comedy hour do", "get_event_sales", {"event_id": 2}),
     ("numbers for comedy hour", "get_event_sales", {"event_id": 2}),
     ("sales for the past 3 days", "get_revenue_report", {}),
-    ("revenue for october", "get_revenue_report", {"from_": "2026-10-01T00:00:00-04:00"}),
+    ("revenue for october", "get_revenue_report", {"from": "2026-10-01T00:00:00-04:00"}),
     (
         "what did we make over the weekend",
         "get_revenue_report",
-        {"from_": "2026-11-21T00:00:00-05:00"},
+        {"from": "2026-11-21T00:00:00-05:00"},
     ),
     # more events
     (

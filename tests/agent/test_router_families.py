@@ -232,7 +232,7 @@ SINGLE_TURNS: list[tuple[str, str, str, dict[str, Any], str | None]] = [
         "how much revenue this week",
         "staff",
         "get_revenue_report",
-        {"from_": "2026-11-23T00:00:00-05:00"},
+        {"from": "2026-11-23T00:00:00-05:00"},
         None,
     ),
     ("how much has jazz night made", "staff", "get_event_sales", {"event_id": 1}, None),
