@@ -58,6 +58,17 @@ class VoiceAgent:
             self.llm = LlmRouter(self.settings, http_async_client=llm_http_client)
         self._stack = AsyncExitStack()
         self.last_stats: dict[str, Any] = {}
+        self._narrowed: dict[frozenset[str], ToolRunner] = {}
+
+    def _runner_for(self, actor: Actor) -> ToolRunner:
+        """An actor limited to a few tools (a stranger on the phone line) gets a runner that
+        sees only those, so the router never ranks, offers or refuses the others by name."""
+        if actor.tools is None:
+            return self.runner
+        runner = self._narrowed.get(actor.tools)
+        if runner is None:
+            runner = self._narrowed[actor.tools] = self.runner.narrowed(actor.tools)
+        return runner
 
     async def turn(self, text: str, *, session_id: str, actor: Actor) -> VoiceReply:
         from langgraph.types import Command
@@ -65,7 +76,7 @@ class VoiceAgent:
         started = time.perf_counter()
         config = {"configurable": {"thread_id": session_id}}
         context = AgentContext(
-            runner=self.runner,
+            runner=self._runner_for(actor),
             actor=actor,
             settings=self.settings,
             catalog=self.catalog,

@@ -72,6 +72,78 @@ def _cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_staff_phone(args: argparse.Namespace) -> int:
+    from aitickets.errors import TicketsError
+    from aitickets.settings import get_settings
+    from tools.staff_phones import call_as_admin
+
+    settings = get_settings()
+    try:
+        if args.action == "add":
+            arguments = {"phone": args.phone or "", "role": args.role, "name": args.name}
+            row = asyncio.run(call_as_admin(settings, "add_staff_phone", arguments))
+            print(f"{row.id}\t{row.role}\t{row.phone}\t{row.name}")
+        elif args.action == "list":
+            for r in asyncio.run(call_as_admin(settings, "list_staff_phones", {})).phones:
+                print(f"{r.id}\t{r.role}\t{r.phone}\t{r.name}")
+        else:
+            row = asyncio.run(call_as_admin(settings, "remove_staff_phone", {"phone_id": args.id}))
+            print(f"staff phone {row.id} removed")
+    except TicketsError as exc:
+        print(f"staff-phone: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_voice_config(args: argparse.Namespace) -> int:
+    import json
+
+    from aitickets.errors import TicketsError
+    from tools import registry
+    from tools.voice_config import SETUP_NOTES, voice_config
+
+    try:
+        config = voice_config(args.platform, args.url, args.role, tools=registry)
+    except TicketsError as exc:
+        print(f"voice-config: {exc.message}", file=sys.stderr)
+        return 2
+    print(json.dumps(config, indent=2, ensure_ascii=False))
+    print(SETUP_NOTES[args.platform].format(role=args.role), file=sys.stderr)
+    return 0
+
+
+def _cmd_transcripts(args: argparse.Namespace) -> int:
+    from aitickets.errors import TicketsError
+    from aitickets.settings import get_settings
+    from memory.transcripts import transcript_yaml
+    from tools.transcripts import call_offline
+
+    settings = get_settings()
+    try:
+        if args.action == "list":
+            listed = asyncio.run(
+                call_offline(settings, "list_voice_sessions", {"limit": args.limit})
+            )
+            for s in listed.sessions:
+                print(f"{s.session_id}\t{s.turns} turns\tlast {s.last_at.isoformat()}")
+            if not listed.sessions:
+                print("no voice sessions recorded yet", file=sys.stderr)
+            return 0
+        arguments = {"session_id": args.session_id, "category": args.category}
+        exported = asyncio.run(call_offline(settings, "export_voice_transcript", arguments))
+    except TicketsError as exc:
+        print(f"transcripts: {exc.message}", file=sys.stderr)
+        return 1
+    text = transcript_yaml(exported.transcript)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"{exported.turns} turns written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_mcp(args: argparse.Namespace) -> int:
     from aitickets.settings import get_settings
     from tools.mcp import serve_stdio
@@ -133,8 +205,32 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--id", type=int)
     keys.set_defaults(func=_cmd_keys)
 
+    phones = sub.add_parser("staff-phone", help="phones that call the phone line as staff")
+    phones.add_argument("action", choices=["add", "list", "remove"])
+    phones.add_argument("--phone", help="the number, e.g. +15550100199 or 555-010-0199")
+    phones.add_argument("--role", choices=["staff", "admin"], default="staff")
+    phones.add_argument("--name", default="", help="who it is, e.g. 'door phone'")
+    phones.add_argument("--id", type=int, help="the staff phone to remove")
+    phones.set_defaults(func=_cmd_staff_phone)
+
+    vc = sub.add_parser("voice-config", help="tool configuration to paste into a voice platform")
+    vc.add_argument("platform", choices=["vapi", "retell", "elevenlabs"])
+    vc.add_argument("--url", required=True, help="this server's public address (https://…)")
+    vc.add_argument("--role", choices=["agent", "staff", "admin"], default="staff")
+    vc.set_defaults(func=_cmd_voice_config)
+
     worker = sub.add_parser("worker", help="run background jobs (also run inside `serve`)")
     worker.set_defaults(func=_cmd_worker)
+
+    tr = sub.add_parser("transcripts", help="recorded voice sessions, exported as eval transcripts")
+    tr_sub = tr.add_subparsers(dest="action", required=True)
+    tr_list = tr_sub.add_parser("list", help="sessions with their turn count and last time")
+    tr_list.add_argument("--limit", type=int, default=50, help="at most this many (1-200)")
+    tr_export = tr_sub.add_parser("export", help="one session as YAML for evals/transcripts")
+    tr_export.add_argument("session_id")
+    tr_export.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+    tr_export.add_argument("--category", default="recorded", help="eval category to file it under")
+    tr.set_defaults(func=_cmd_transcripts)
 
     mcp = sub.add_parser("mcp", help="serve the tools over MCP on stdio (desktop assistants)")
     mcp.add_argument("--key", default="", help="API key (default: AITICKETS_API_KEY)")

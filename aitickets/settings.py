@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +22,11 @@ class Settings(BaseSettings):
     org_logo_url: str = Field(default="", alias="ORG_LOGO_URL")
     currency: str = Field(default="USD", alias="AITICKETS_CURRENCY")
     default_timezone: str = Field(default="America/New_York", alias="AITICKETS_TIMEZONE")
-    public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
+    # Where the outside world reaches this server: links in messages, and the URL Twilio signs.
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias=AliasChoices("AITICKETS_PUBLIC_URL", "PUBLIC_BASE_URL", "public_base_url"),
+    )
     cors_origins: str = Field(default="", alias="CORS_ORIGINS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="text", alias="LOG_FORMAT")  # text | json
@@ -63,6 +68,16 @@ class Settings(BaseSettings):
     twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str = Field(default="", alias="TWILIO_AUTH_TOKEN")
     twilio_from_number: str = Field(default="", alias="TWILIO_FROM_NUMBER")
+
+    # Voice platforms (web/voice_*.py). Vapi sends an API key (Bearer) or VAPI_SECRET
+    # (X-Vapi-Secret); Retell signs each request with RETELL_API_KEY; the Twilio phone line is
+    # verified with TWILIO_AUTH_TOKEN. A call authenticated by a platform secret rather than an
+    # API key acts with VOICE_PLATFORM_ROLE.
+    vapi_secret: str = Field(default="", alias="VAPI_SECRET")
+    retell_api_key: str = Field(default="", alias="RETELL_API_KEY")
+    voice_platform_role: Literal["agent", "staff", "admin"] = Field(
+        default="staff", alias="VOICE_PLATFORM_ROLE"
+    )
 
     # Payments (integrations/payments.py): Stripe when a secret key is set, else the demo
     # gateway (a local TEST MODE checkout page). Ticket documents (tools/documents.py).

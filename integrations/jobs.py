@@ -68,6 +68,11 @@ class Retry(Exception):
         self.after = after
 
 
+class GiveUp(Exception):
+    """Raise from a handler when trying again cannot help: the job is dead-lettered at once, with
+    the reason as its last error, for a person to look at (GET /api/jobs?status=dead)."""
+
+
 Handler = Callable[[JobRun], Awaitable[None]]
 DeadHook = Callable[[JobRun, str], Awaitable[None]]
 Consumer = Callable[[AsyncSession, DomainEvent, Settings, Clock], Awaitable[None]]
@@ -234,7 +239,7 @@ async def run_job(job: Job, worker: str, db: Database, settings: Settings, clock
         await kind.fn(run)
     except Exception as exc:  # a handler's failure is the job's, never the worker's
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        retryable = kind is not None and not run.last_attempt
+        retryable = kind is not None and not run.last_attempt and not isinstance(exc, GiveUp)
         if retryable:
             after = exc.after if isinstance(exc, Retry) and exc.after is not None else None
             delay = (

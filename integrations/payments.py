@@ -7,6 +7,7 @@ The stripe package is imported only when a Stripe call is made (it costs ~1 s to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -112,7 +113,9 @@ class DemoGateway:
     async def refund(
         self, *, payment_ref: str, amount_cents: int, idempotency_key: str
     ) -> RefundResult:
-        return RefundResult(f"demo_re_{secrets.token_urlsafe(12)}", "succeeded")
+        # Idempotent like Stripe: the same key is the same refund, however often it is sent.
+        digest = hashlib.sha256(f"{payment_ref}:{idempotency_key}".encode()).hexdigest()
+        return RefundResult(f"demo_re_{digest[:24]}", "succeeded")
 
 
 class StripeGateway:

@@ -29,9 +29,16 @@ class Actor:
     name: str
     role: Role
     key_id: int | None = None
+    # Narrower than the role when set: only these tools (a stranger calling the phone line may
+    # read event information and join a waitlist, not buy or cancel what the public role may).
+    tools: frozenset[str] | None = None
 
     def at_least(self, role: Role) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    def may_use(self, tool: str) -> bool:
+        """Within the allow-list, if there is one (the role is checked against each tool)."""
+        return self.tools is None or tool in self.tools
 
 
 PUBLIC = Actor(name="public", role="public")

@@ -110,6 +110,7 @@ async def start_checkout(
     holder_name: str,
     email: str | None,
     promo_label: str = "",
+    payment_link_id: int | None = None,
 ) -> Checkout:
     """Open a card checkout for a flushed pending order whose seats the caller has held, with no
     transaction open while the gateway is called (on SQLite one connection serves everyone):
@@ -136,6 +137,7 @@ async def start_checkout(
         currency=order.currency,
         status="creating",
         expires_at=expires_at,
+        payment_link_id=payment_link_id,
         created_at=ctx.now(),
     )
     ctx.session.add(checkout)

@@ -27,7 +27,7 @@ from aitickets.errors import TicketsError
 from aitickets.settings import Settings
 
 from .context import Actor
-from .registry import Registry, ToolSpec, registry
+from .registry import ROLE_RANK, Registry, ToolSpec, registry
 from .runner import ToolRunner
 
 # Who is calling: a fixed actor (stdio, in-memory tests) or a function of the current request.
@@ -103,9 +103,14 @@ class RoleFilter(Middleware):
     async def on_list_tools(self, context: MiddlewareContext, call_next: Any) -> Sequence[Tool]:
         listed = await call_next(context)
         actor = await self.actor()
-        return [
-            t for t in listed if t.name in self.tools and self.tools.get(t.name).allows(actor.role)
-        ]
+        return [t for t in listed if self._allows(t, actor.role)]
+
+    def _allows(self, tool: Tool, role: str) -> bool:
+        if tool.name in self.tools:
+            return self.tools.get(tool.name).allows(role)
+        # A tool added beside the registry (ask_tickets) names its least role in its meta.
+        least = (tool.meta or {}).get("role")
+        return least in ROLE_RANK and ROLE_RANK.get(role, -1) >= ROLE_RANK[least]
 
 
 def build_server(

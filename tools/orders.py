@@ -163,6 +163,14 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
     and the tickets are issued at once; buyers online get free tiers at once (paid tiers go
     through card checkout: the order is pending with its seats held, and `checkout_url` is where
     to pay; tickets come once payment is confirmed). Refuses with sold_out when seats are gone."""
+    return await sell(ctx, args)
+
+
+async def sell(
+    ctx: ToolContext, args: PurchaseTicketsIn, *, payment_link_id: int | None = None
+) -> PurchaseOut:
+    """The one sale path: purchase_tickets, and the demo gateway's payment-link page (whose
+    checkout records the link it came from)."""
     staff = ctx.actor.at_least("staff")
     if args.payment in BOX_OFFICE_PAYMENTS and not staff:
         raise Forbidden("Cash and comp sales are for box-office staff keys.")
@@ -246,6 +254,7 @@ async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> Purchas
             holder_name=args.customer.name,
             email=args.customer.email,
             promo_label=(args.promo_code or "").upper(),
+            payment_link_id=payment_link_id,
         )
         out.checkout_url, out.expires_at = started.url, started.expires_at
         return out

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
 from integrations.payments import PaymentLinkRequest, gateway_for
-from persistence.models import Checkout, Event, Order, PaymentLink, TicketTier
+from persistence.models import Checkout, Event, Order, PaymentLink, TicketTier, Venue
 
 from .common import MAX_QUANTITY, Id, In, Out
 from .context import ToolContext
@@ -22,6 +22,7 @@ from .fulfilment import (
     fulfil_checkout,
     release_expired,
 )
+from .orders import ASSUMED_LENGTH, BuyerIn, PurchaseOut, PurchaseTicketsIn, sell
 from .registry import HttpRoute, tool
 
 # --- tools -------------------------------------------------------------------------------------
@@ -222,6 +223,118 @@ async def create_payment_link(ctx: ToolContext, args: CreatePaymentLinkIn) -> Pa
         "payment_link.created", {"payment_link_id": link.id, "tier_id": tier.id}, event_id=event.id
     )
     return PaymentLinkOut.model_validate(link)
+
+
+class PaymentLinkRef(In):
+    link_id: str = Field(min_length=1, max_length=255)
+
+
+class PaymentLinkPageOut(Out):
+    link_id: str
+    event_id: int
+    event_name: str
+    starts_at: datetime
+    timezone: str
+    venue_name: str
+    tier_id: int
+    tier_name: str
+    tier_description: str
+    quantity: int = Field(description="tickets sold each time the link is paid (fixed)")
+    price_cents: int
+    total_cents: int
+    currency: str
+    seats_left: int
+    on_sale: bool = Field(description="false when the tier is paused or too few seats are left")
+    test_mode: bool
+
+
+class BuyWithPaymentLinkIn(PaymentLinkRef):
+    customer: BuyerIn
+
+
+async def _live_link(ctx: ToolContext, link_id: str) -> tuple[PaymentLink, Event, TicketTier]:
+    """A demo gateway's link that can still be paid, or NotFound saying why not. (Stripe's
+    links are paid on Stripe's own page.)"""
+    link = await ctx.session.scalar(select(PaymentLink).where(PaymentLink.link_id == link_id))
+    event = link and await ctx.session.get(Event, link.event_id)
+    tier = link and await ctx.session.get(TicketTier, link.tier_id)
+    if link is None or link.provider != "demo" or not event or not tier:
+        raise NotFound("No payment link matches that address; check it was copied whole.")
+    if event.visibility == "draft":
+        raise NotFound("No payment link matches that address; check it was copied whole.")
+    if not link.active:
+        raise NotFound("This payment link has been switched off; ask the venue for a new one.")
+    why = _expired(ctx, link, event, tier)
+    if why is not None:
+        raise NotFound(f"This payment link has expired: {why}. Ask the venue for a new one.")
+    return link, event, tier
+
+
+def _expired(ctx: ToolContext, link: PaymentLink, event: Event, tier: TicketTier) -> str | None:
+    now = ctx.now()
+    if event.status == "cancelled":
+        return f"{event.name} was cancelled"
+    if now > (event.ends_at or event.starts_at + ASSUMED_LENGTH):
+        return f"{event.name} is over"
+    if event.sales_end_at and now > event.sales_end_at:
+        return f"sales for {event.name} have ended"
+    if (tier.price_cents, tier.currency) != (link.price_cents, link.currency):
+        return f"the price of {tier.name} has changed"  # never charge other than the link says
+    return None
+
+
+@tool(
+    category="payments",
+    role="public",
+    read_only=True,
+    examples=["what does payment link demo_plink_abc123 sell"],
+    http=HttpRoute("GET", "/api/payment-links/{link_id}"),
+)
+async def get_payment_link(ctx: ToolContext, args: PaymentLinkRef) -> PaymentLinkPageOut:
+    """What a demo (TEST MODE) payment link sells: event, tier, price, the fixed quantity and
+    whether seats are left. Unknown, switched-off or expired links are not found."""
+    link, event, tier = await _live_link(ctx, args.link_id)
+    venue = await ctx.session.get(Venue, event.venue_id)
+    assert venue is not None
+    seats_left = max(tier.capacity - tier.sold - tier.held, 0)
+    return PaymentLinkPageOut(
+        link_id=link.link_id,
+        event_id=event.id,
+        event_name=event.name,
+        starts_at=event.starts_at,
+        timezone=venue.timezone,
+        venue_name=venue.name,
+        tier_id=tier.id,
+        tier_name=tier.name,
+        tier_description=tier.description,
+        quantity=link.quantity,
+        price_cents=link.price_cents,
+        total_cents=link.price_cents * link.quantity,
+        currency=link.currency,
+        seats_left=seats_left,
+        on_sale=tier.status == "on_sale" and seats_left >= link.quantity,
+        test_mode=True,
+    )
+
+
+@tool(
+    category="payments",
+    role="public",
+    examples=["pay payment link demo_plink_abc123 for Ada Lovelace"],
+    http=HttpRoute("POST", "/api/payment-links/{link_id}/checkout", 201),
+)
+async def buy_with_payment_link(ctx: ToolContext, args: BuyWithPaymentLinkIn) -> PurchaseOut:
+    """Start paying a demo payment link: the same sale as purchase_tickets with card payment
+    (seats held, a pending order, `checkout_url` to pay at), for the link's tier and quantity."""
+    link, event, tier = await _live_link(ctx, args.link_id)
+    sale = PurchaseTicketsIn(
+        event_id=event.id,
+        tier_id=tier.id,
+        quantity=link.quantity,
+        customer=args.customer,
+        payment="card",
+    )
+    return await sell(ctx, sale, payment_link_id=link.id)
 
 
 class ExpireCheckoutsIn(In):

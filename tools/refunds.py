@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import Conflict, NotFound
-from integrations.payments import PaymentUnavailable, gateway_for
+from integrations.payments import PaymentUnavailable, RefundResult, gateway_for
 from persistence.models import Checkout, Order, Refund, Ticket
 
 from .context import ToolContext
@@ -66,7 +66,8 @@ async def move_money_back(ctx: ToolContext, repayments: list[Repayment]) -> None
     on the rows still being unsettled). A gateway failure marks the rows `failed`, commits, and
     raises PaymentUnavailable; a retry computes the same key, reuses the rows, and the gateway
     never refunds twice. A crash after (1) leaves only `requested` rows, which count as no money
-    moved, so the retry is again safe."""
+    moved, so the retry is again safe; and a crash after (2) is finished by the reconciler
+    (tools/refund_recovery.py), which retries such rows with their key once they are stale."""
     card: list[tuple[Repayment, Checkout]] = []
     for rep in repayments:
         if rep.order.payment_method != "card" or rep.cents <= 0:
@@ -114,22 +115,7 @@ async def move_money_back(ctx: ToolContext, repayments: list[Repayment]) -> None
                 .execution_options(synchronize_session=False)
             )
             continue
-        settled = await ctx.session.scalars(
-            update(Refund)
-            .where(Refund.id.in_(ids), Refund.status.in_(NOT_MOVED))
-            .values(status=result.status, provider_ref=result.refund_id)
-            .returning(Refund.id)
-            .execution_options(synchronize_session=False)
-        )
-        if not settled.all():
-            continue  # a concurrent retry with the same key already applied it
-        for row in rep.rows:
-            row.status, row.provider_ref = result.status, result.refund_id
-        await ctx.session.refresh(rep.order)
-        for ticket, cents, full in rep.items:
-            if ticket is not None:
-                await ctx.session.refresh(ticket)
-            await _apply(ctx, rep.order, ticket, cents, full, rep.reason)
+        await settle(ctx, rep, result)
     if error is not None:
         await ctx.session.flush()
         await ctx.commit_now()  # keep what was refunded and the failed marks: the runner rolls back
@@ -139,6 +125,29 @@ async def move_money_back(ctx: ToolContext, repayments: list[Repayment]) -> None
             "for it; try the refund again in a minute (a retry never refunds twice).",
             **error.details,
         )
+
+
+async def settle(ctx: ToolContext, rep: Repayment, result: RefundResult) -> bool:
+    """The gateway refunded `rep`: its rows take the refund's id and status, and the tickets,
+    seats and order change, once. False when the rows were settled already (a concurrent retry
+    with the same key, or the reconciler, got there first)."""
+    settled = await ctx.session.scalars(
+        update(Refund)
+        .where(Refund.id.in_([row.id for row in rep.rows]), Refund.status.in_(NOT_MOVED))
+        .values(status=result.status, provider_ref=result.refund_id)
+        .returning(Refund.id)
+        .execution_options(synchronize_session=False)
+    )
+    if not settled.all():
+        return False
+    for row in rep.rows:
+        row.status, row.provider_ref = result.status, result.refund_id
+    await ctx.session.refresh(rep.order)
+    for ticket, cents, full in rep.items:
+        if ticket is not None:
+            await ctx.session.refresh(ticket)
+        await _apply(ctx, rep.order, ticket, cents, full, rep.reason)
+    return True
 
 
 def _refund_row(

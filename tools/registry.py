@@ -136,6 +136,12 @@ class Registry:
     def for_role(self, role: str) -> list[ToolSpec]:
         return [spec for spec in self if spec.allows(role)]
 
+    def subset(self, names: frozenset[str]) -> Registry:
+        """A registry of only these entries (the same specs; unknown names are ignored)."""
+        narrowed = Registry()
+        narrowed._tools = {name: spec for name, spec in self._tools.items() if name in names}
+        return narrowed
+
 
 registry = Registry()
 tool = registry.tool

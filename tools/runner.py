@@ -49,6 +49,11 @@ class ToolRunner:
     def spec(self, name: str) -> ToolSpec:
         return self.tools.get(name)
 
+    def narrowed(self, names: frozenset[str]) -> ToolRunner:
+        """The same runner seeing only `names`: for a caller limited to a few tools, so that
+        whatever lists or ranks tools never considers the others."""
+        return ToolRunner(self.db, self.settings, clock=self.clock, tools=self.tools.subset(names))
+
     def parse(self, spec: ToolSpec, arguments: Any) -> BaseModel:
         if isinstance(arguments, spec.input_model):
             return arguments
@@ -61,6 +66,8 @@ class ToolRunner:
         spec = self.tools.get(name)
         if not spec.allows(actor.role):
             raise Forbidden(f"A {actor.role} key may not use {name}; it needs {spec.role}.")
+        if not actor.may_use(name):
+            raise Forbidden(f"This caller may not use {name}.")
         args = self.parse(spec, arguments)
         try:
             async with self.db.unit_of_work() as session:

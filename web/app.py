@@ -20,7 +20,7 @@ from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import checkout, documents, limits, openapi, pages, rest, sse, webhooks
+from . import checkout, documents, limits, openapi, pages, rest, sse, transcripts, webhooks
 from . import voice as voice_web
 from .auth import KeyAuth
 from .errors import HANDLERS
@@ -46,6 +46,7 @@ def extra_routes() -> list[BaseRoute]:
         *checkout.routes(),
         *webhooks.routes(),
         *voice_web.routes(),
+        *transcripts.routes(),
     ]
 
 
@@ -84,6 +85,7 @@ def create_app(
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        *voice_web.ahead_of_rest(),
         *rest.routes(registry),
         *documents.routes(),
         *extra_routes(),

@@ -1,6 +1,7 @@
-"""The demo gateway's checkout page (TEST MODE: no money moves) and the pages a buyer returns to
-from any gateway. Pay and Cancel are POST forms protected by a double-submit CSRF token: a random
-value in an HttpOnly, SameSite=Strict cookie that the form must echo."""
+"""The demo gateway's checkout page (TEST MODE: no money moves), its payment-link page, and the
+pages a buyer returns to from any gateway. The forms (Pay, Cancel, a link's Continue) are POSTs
+protected by a double-submit CSRF token: a random value in an HttpOnly, SameSite=Strict cookie
+that the form must echo."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from aitickets.errors import TicketsError
+from aitickets.errors import NotFound, TicketsError
 from tools.context import PUBLIC
 
 from . import site_kit
@@ -39,6 +40,14 @@ async def _status(request: Request, **ref: str) -> Any:
     return await request.app.state.runner.call("get_checkout_status", ref, PUBLIC)
 
 
+def _with_csrf(response: Response, token: str) -> Response:
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", path="/checkout", max_age=3600
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def demo_checkout(request: Request) -> Response:
     try:
         checkout = await _status(request, session_id=request.path_params["session_id"])
@@ -48,12 +57,9 @@ async def demo_checkout(request: Request) -> Response:
         context = {"checkout": None, "error": "No checkout matches that link."}
         return await _page(request, "checkout_return.html", context, 404)
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = await _page(request, "checkout.html", {"checkout": checkout, "csrf": token})
-    response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="strict", path="/checkout", max_age=3600
+    return _with_csrf(
+        await _page(request, "checkout.html", {"checkout": checkout, "csrf": token}), token
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 async def _csrf_ok(request: Request) -> bool:
@@ -96,8 +102,50 @@ async def checkout_return(request: Request) -> Response:
     return response
 
 
+async def _link_page(
+    request: Request, *, error: str = "", status: int = 200, form: dict[str, str] | None = None
+) -> Response:
+    """A demo payment link: what it sells, and a form that starts the same checkout as the
+    event page (seats held, then the TEST MODE checkout page to pay)."""
+    link_id = request.path_params["link_id"]
+    try:
+        link = await request.app.state.runner.call("get_payment_link", {"link_id": link_id}, PUBLIC)
+    except TicketsError as exc:  # unknown, switched off or expired: all "not found"
+        return await _problem(request, exc)
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    context = {"link": link, "csrf": token, "error": error, "form": form or {}}
+    return _with_csrf(await _page(request, "checkout_link.html", context, status), token)
+
+
+async def link_page(request: Request) -> Response:
+    return await _link_page(request)
+
+
+async def link_buy(request: Request) -> Response:
+    if not await _csrf_ok(request):
+        error = "This form has expired or did not come from this site; reload the page."
+        return await _page(request, "checkout_return.html", {"checkout": None, "error": error}, 403)
+    form = await request.form()
+    keep = {k: str(form.get(k) or "").strip()[:320] for k in ("name", "email")}
+    arguments = {
+        "link_id": request.path_params["link_id"],
+        "customer": {k: v for k, v in keep.items() if v},
+    }
+    try:
+        sale = await request.app.state.runner.call("buy_with_payment_link", arguments, PUBLIC)
+    except NotFound as exc:
+        return await _problem(request, exc)
+    except TicketsError as exc:  # sold out, paused, a bad email: say so on the link's page
+        return await _link_page(request, error=exc.message, status=exc.http_status, form=keep)
+    if not str(sale.checkout_url or "").startswith(("https://", "http://", "/")):
+        return RedirectResponse(f"/checkout/return/{sale.access_token}", status_code=303)
+    return RedirectResponse(str(sale.checkout_url), status_code=303)
+
+
 def routes() -> list[Route]:
     return [
+        Route("/checkout/link/{link_id}", link_page, methods=["GET"]),
+        Route("/checkout/link/{link_id}", link_buy, methods=["POST"]),
         Route("/checkout/demo/{session_id}", demo_checkout, methods=["GET"]),
         Route("/checkout/demo/{session_id}/pay", demo_pay, methods=["POST"]),
         Route("/checkout/demo/{session_id}/cancel", demo_cancel, methods=["POST"]),

@@ -67,10 +67,14 @@ class McpHost:
         for name in ("mcp.server.streamable_http", "mcp.server.streamable_http_manager"):
             logging.getLogger(name).setLevel(logging.WARNING)  # a line per request otherwise
         server = module.build_server(self._starlette.state.runner, request_actor)
+        from .voice_mcp import add_ask_tool  # already imported in _serve's thread
+
+        add_ask_tool(server, self._starlette.state)
         return server.http_app(path=MCP_PATH, stateless_http=True, json_response=True)
 
     async def _serve(self, *, task_status: TaskStatus[None]) -> None:
         module = await anyio.to_thread.run_sync(importlib.import_module, "tools.mcp")
+        await anyio.to_thread.run_sync(importlib.import_module, "web.voice_mcp")  # agent modules
         http_app = self.build(module)
         async with http_app.lifespan(http_app):
             self._asgi = http_app

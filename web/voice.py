@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from aitickets.errors import Forbidden, InvalidInput, Unauthorized
 
+from . import voice_calls, voice_retell, voice_twilio, voice_vapi
 from .rest import read_json_object
 
 MAX_ACTION = 2000
@@ -83,4 +84,16 @@ async def voice_action(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    return [Route("/voice/action", voice_action, methods=["POST"])]
+    """`/voice/action` and the voice platforms' adapters (each a thin translation to the same
+    agent and registry)."""
+    return [
+        Route("/voice/action", voice_action, methods=["POST"]),
+        *voice_vapi.routes(),
+        *voice_retell.routes(),
+        *voice_twilio.routes(),
+    ]
+
+
+def ahead_of_rest() -> list[BaseRoute]:
+    """`POST /tools/ask_tickets` (ElevenLabs), matched before the generic `/tools/{name}`."""
+    return voice_calls.routes()

@@ -24,6 +24,7 @@ from .site_pages import (
     SiteSetting,
 )
 from .voice import VoiceTurn
+from .voice_platforms import StaffPhone, VoiceToolCall
 
 __all__ = [
     "AboutSection",
@@ -53,11 +54,13 @@ __all__ = [
     "Refund",
     "ReminderSetting",
     "SiteSetting",
+    "StaffPhone",
     "TeamMember",
     "Ticket",
     "TicketTier",
     "UTCDateTime",
     "Venue",
+    "VoiceToolCall",
     "VoiceTurn",
     "WaitlistEntry",
     "WaitlistOffer",

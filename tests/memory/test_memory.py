@@ -67,10 +67,38 @@ async def test_transcripts_are_recorded_and_exported(runner: ToolRunner, db: Dat
     sessions = {s["session_id"]: s["turns"] for s in await list_sessions(db)}
     assert sessions == {"t1": 2, "t2": 1}
     exported = await export_transcript(db, "t1")
+    assert exported["name"] == "session-t1"
     assert exported["turns"][0]["say"] == "Sarah Lee is here"
-    assert exported["turns"][0]["expect_tool"] == "check_in_by_name"
-    assert exported["turns"][1]["expect_arguments"] == {"event_id": 1}
+    assert exported["turns"][0]["expect"]["tool"] == "check_in_by_name"
+    assert exported["turns"][1]["expect"]["arguments"] == {"event_id": 1}
     await agent.aclose()
+
+
+async def test_an_exported_session_replays_as_a_passing_eval(
+    runner: ToolRunner, tmp_path: Path
+) -> None:
+    """Recorded on the demo seed at the fixed clock, exported through the admin tool, loaded by
+    the evals loader and replayed by the eval runner: the agent does the same again."""
+    from agent.service import VoiceAgent
+    from evals.format import load_file, registry_problems
+    from evals.runner import EvalRunner
+    from memory.transcripts import transcript_yaml
+
+    agent = VoiceAgent(runner)
+    for text in ("Sarah Lee is here", "refund Mike's ticket", "yes", "how many are in tonight?"):
+        await agent.turn(text, session_id="door/1", actor=ACTORS["staff"])
+    await agent.aclose()
+    out = await runner.call("export_voice_transcript", {"session_id": "door/1"}, ACTORS["admin"])
+    path = tmp_path / "recorded.yaml"
+    path.write_text(transcript_yaml(out.transcript), encoding="utf-8")
+    [loaded] = load_file(path)
+    assert (loaded.name, loaded.role, len(loaded.turns)) == ("session-door-1", "staff", 4)
+    assert registry_problems(loaded) == []
+    assert loaded.turns[1].expect.awaiting == "confirmation"
+    assert loaded.turns[2].expect.tool == "refund_ticket" and loaded.turns[2].expect.arguments
+    async with EvalRunner(workdir=tmp_path / "eval") as evals:
+        result = await evals.run(loaded)
+    assert result.passed, result.first_failure
 
 
 async def test_checkpoints_hold_only_recent_turns(runner: ToolRunner, settings: Settings) -> None:
