@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -134,6 +134,10 @@ def _checked_in(d: Data, a: Data, s: Speaker) -> str:
 def _revenue(d: Data, a: Data, s: Speaker) -> str:
     top = sorted(d.get("by_event", []), key=lambda e: -e["net_cents"])
     best = f" {top[0]['name']} brought in the most." if len(top) > 1 else ""
+    when = s.period(d["period_start"], d["period_end"])
+    if re.search(r"\bhow many\b", s.focus.get("_text", ""), re.I):  # a count asked: it first
+        sold = count(d["tickets_sold"], "ticket")
+        return f"{sold} sold {when}, {money(d['net_cents'])} net.{best}"
     return (
         f"{money(d['net_cents'])} net from {count(d['tickets_sold'], 'ticket')} "
         f"{s.period(d['period_start'], d['period_end'])}.{best}"
@@ -141,6 +145,18 @@ def _revenue(d: Data, a: Data, s: Speaker) -> str:
 
 
 def _event_sales(d: Data, a: Data, s: Speaker) -> str:
+    said = s.focus.get("_text", "")
+    asked = [
+        t
+        for t in d.get("tiers") or []
+        if len(d["tiers"]) > 1 and re.search(rf"\b{re.escape(t['name'])}\b", said, re.I)
+    ]
+    if len(asked) == 1:  # "what's VIP pulled in for jazz": that tier's figures
+        tier = asked[0]
+        return (
+            f"{tier['name']} for {d['name']} has sold {tier['sold']} of {tier['capacity']}, "
+            f"for {money(tier['net_cents'])}."
+        )
     return (
         f"{d['name']} has sold {d['tickets_sold']} of {d['capacity']} tickets, "
         f"{round(d['sell_through_percent'])} percent, for {money(d['net_cents'])}."
@@ -172,9 +188,9 @@ def _purchase(d: Data, a: Data, s: Speaker) -> str:
 
 def _refund(d: Data, a: Data, s: Speaker) -> str:
     amount = d.get("refunded_cents") or d.get("amount_cents") or d.get("refund_cents")
-    who = d.get("holder_name") or s.focus.get("customer_name") or "The ticket"
+    who = d.get("holder_name") or s.focus.get("customer_name")
     tail = f" {money(amount)} goes back." if amount else ""
-    return f"Refunded {who}'s ticket.{tail}"
+    return f"Refunded {who}'s ticket.{tail}" if who else f"Refunded that ticket.{tail}"
 
 
 def _profile(d: Data, a: Data, s: Speaker) -> str:
@@ -238,8 +254,27 @@ def _member(d: Data, a: Data, s: Speaker) -> str:
 
 def _guests(d: Data, a: Data, s: Speaker) -> str:
     guests = d.get("guests", [])
+    if a.get("q"):
+        return _one_guest(guests, str(a["q"]), s.event_name(d.get("event_id")))
+    if not guests:
+        return "Nobody on that list."
     names = listing([g["holder_name"] for g in guests])
     return f"{count(d.get('total', len(guests)), 'guest')}: {names}."
+
+
+def _one_guest(guests: list[Data], asked: str, event: str) -> str:
+    """ "Did Sarah check in?": yes or no, with how many of their tickets are in."""
+    live = [g for g in guests if g["status"] in ("valid", "checked_in")]
+    if not live:
+        return f"{asked.title()} has no ticket for {event}."
+    name = live[0]["holder_name"]
+    inside = sum(g["status"] == "checked_in" for g in live)
+    if inside == len(live):
+        both = f", all {len(live)} tickets" if len(live) > 1 else ""
+        return f"Yes, {name} is checked in for {event}{both}."
+    if inside == 0:
+        return f"No, {name} hasn't checked in yet; {count(len(live), 'ticket')} waiting."
+    return f"{name} has {inside} of {len(live)} tickets checked in for {event}."
 
 
 def _tiers(d: Data, a: Data, s: Speaker) -> str:
@@ -274,6 +309,7 @@ def _notes(d: Data, a: Data, s: Speaker) -> str:
 
 
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
+    "create_event": lambda d, a, s: f"Created {d['name']}, {s.when(d['starts_at'])}.",
     "get_customer_notes": _notes,
     "remove_from_waitlist": lambda d, a, s: (
         f"Took {d['name']} off the waitlist for {s.event_name(d.get('event_id'))}."
@@ -283,7 +319,8 @@ SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
     "link_customers": _linked,
     "list_dashboard_access": _dashboard_people,
     "grant_dashboard_access": lambda d, a, s: (
-        f"{d['name']} can now open the {s.event_name(d.get('event_id'))} dashboard "
+        f"{'The promoter' if d['name'] == 'promoter' else d['name']} can now open the "
+        f"{s.event_name(d.get('event_id'))} dashboard "
         f"from {phone(d['phone'])}."
     ),
     "check_in_by_name": _checked_in,
@@ -350,8 +387,9 @@ class Speaker:
 
     def period(self, start: str, end: str) -> str:
         a = datetime.fromisoformat(start).astimezone(self.tz)
-        b = datetime.fromisoformat(end).astimezone(self.tz)
-        if (b - a).days <= 1:
+        # The end is exclusive (midnight after the last day): say the last day itself.
+        b = (datetime.fromisoformat(end) - timedelta(microseconds=1)).astimezone(self.tz)
+        if b.date() == a.date():
             return f"on {a:%A}" if a.date() != self.now.astimezone(self.tz).date() else "today"
         return f"from {a:%A %B} {a.day} to {b:%A %B} {b.day}"
 

@@ -168,7 +168,7 @@ async def execute(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         return failed(exc, intent, speaker)
     data = result.model_dump(mode="json")
     new_focus = _focus_from(spec.name, focus, intent.get("focus") or {}, arguments, data)
-    speaker.focus = dict(new_focus)
+    speaker.focus = {**new_focus, "_text": intent.get("override") or intent.get("text", "")}
     speech = speaker.result(spec.name, data, arguments)
     update: dict[str, Any] = {
         "focus": new_focus,

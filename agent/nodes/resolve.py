@@ -88,8 +88,13 @@ def _merge(slots: Slots, extra: Slots) -> None:
     if extra.proper:
         slots.proper = extra.proper
     if extra.when is not None:
-        slots.__dict__["when"] = extra.when  # a cached_property: the correction's time wins
+        when = extra.when
+        if extra.day is None and slots.day is not None and slots.when is not None:
+            # "What time on Friday?" "8pm": Friday, at 8 pm
+            when = slots.when.replace(hour=when.hour, minute=when.minute, second=0)
+        slots.__dict__["when"] = when  # a cached_property: the correction's time wins
     slots.usual = slots.usual or extra.usual
+    slots.clock = slots.clock or extra.clock
 
 
 async def resolve(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:

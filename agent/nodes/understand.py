@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from ..context import AgentContext
 from ..router.answers import correction, is_no, is_undo, ordinal
 from ..router.rank import rank
-from ..router.slots import extract
+from ..router.slots import extract, spoken_value
 from ..router.text import fold
 from ..state import Intent, Outcome, Pending, State
 
@@ -79,6 +79,10 @@ def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
         field = pending.get("field", "")
         spec = ctx.runner.spec(intent["tool"])
         info = spec.input_model.model_fields.get(field)
+        given = spoken_value(field, text)
+        if given is not None:  # "it's omar@x.com", "five five five, oh one oh …", "number 43"
+            arguments[field] = given
+            return {**intent, "arguments": arguments, "routed_by": "memory"}
         if info is not None and info.annotation in (str, str | None) and field != "name":
             arguments[field] = text.strip(" .!?")
             return {**intent, "arguments": arguments, "routed_by": "memory"}
@@ -211,6 +215,7 @@ def _undo(state: State) -> dict[str, Any]:
 
 WEAK = 2.5
 SURE_DESTRUCTIVE = 3.5  # below this, something irreversible is not guessed at
+GUESS = 2.0  # below this, nothing is: the sentence is about none of the tools
 
 
 def _gives_a_value(slots: Any) -> bool:
@@ -293,8 +298,9 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
         # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.
         return _correct(state, text)
-    unsure = not ranked or ranked[0].score < SURE_DESTRUCTIVE
-    if not ranked or (unsure and ctx.runner.spec(ranked[0].tool).destructive):
+    if not ranked or ranked[0].score < GUESS:
+        return said(NOT_UNDERSTOOD, success=False)  # every tool counts against the sentence
+    if ranked[0].score < SURE_DESTRUCTIVE and ctx.runner.spec(ranked[0].tool).destructive:
         return said(NOT_UNDERSTOOD, success=False)  # never guess at something irreversible
     return {
         "intent": {"tool": ranked[0].tool, "text": text, "arguments": {}, "routed_by": "local"},

@@ -12,7 +12,7 @@ from typing import Any
 
 from aitickets.errors import NotFound
 
-from .fill import _MISSING, Choose, Filler, _labels
+from .fill import _MISSING, Ask, Choose, Filler, _labels
 
 
 async def _event_id(f: Filler, required: bool) -> Any:
@@ -171,7 +171,9 @@ def _report_period(f: Filler) -> tuple[datetime, datetime] | None:
     if period is None:
         return None
     start, end = period
-    if f.spec.category == "analytics" and start > f.slots.now and end - start <= timedelta(days=3):
+    ahead = re.search(r"\b(tomorrow|tonight|today|next|coming|upcoming)\b", f.slots.text, re.I)
+    short = end - start <= timedelta(days=3)
+    if f.spec.category == "analytics" and start > f.slots.now and short and not ahead:
         return start - timedelta(days=7), end - timedelta(days=7)
     return period
 
@@ -188,7 +190,17 @@ async def _period_end(f: Filler, required: bool) -> Any:
 
 async def _when(f: Filler, required: bool) -> Any:
     when: datetime | None = f.slots.when
-    return when.isoformat() if when else _MISSING
+    if when is None:
+        return _MISSING
+    if f.spec.name.startswith("create_") and not f.slots.clock:
+        # "a show on Friday": a new show never starts at midnight by default; ask the hour.
+        field = (
+            "first_starts_at"
+            if "first_starts_at" in f.spec.input_model.model_fields
+            else ("starts_at")
+        )
+        raise Ask(f"What time on {when:%A}?", field)
+    return when.isoformat()
 
 
 async def _money(f: Filler, required: bool) -> Any:
@@ -246,6 +258,8 @@ async def _query(f: Filler, required: bool) -> Any:
         return f.slots.phone
     if f.slots.people:
         return f.slots.people[0].text
+    if f.spec.name == "guest_list" and f.slots.pronoun and f.focus.get("customer_name"):
+        return f.focus["customer_name"]  # "is she in?": the guest just talked about
     return _MISSING
 
 

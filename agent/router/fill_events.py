@@ -113,8 +113,14 @@ _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5
 
 
 async def _new_start(f: Filler, required: bool) -> Any:
-    """ "to Friday at 9": that time; "back a week", "an hour later": the show's start moved."""
+    """ "to Friday at 9": that time; "to Friday": Friday at the show's usual hour; "back a week",
+    "an hour later": the show's start moved."""
     when = f.slots.when
+    if when is not None and not f.slots.clock:
+        show = await f.show(True)
+        if show is not None and show.key:
+            hour = show.starts_at.astimezone(when.tzinfo)
+            return when.replace(hour=hour.hour, minute=hour.minute, second=0).isoformat()
     if when is not None:
         return when.isoformat()
     shift = _SHIFT.search(f.slots.text)

@@ -141,6 +141,14 @@ async def _to_name(f: Filler, required: bool) -> Any:
     return _MISSING
 
 
+async def _guest_status(f: Filler, required: bool) -> Any:
+    """ "who's checked in", "who hasn't arrived": a status; "has Mike arrived?": every ticket of
+    his, so the answer can say which are in."""
+    if f.slots.people or f.slots.pronoun:
+        return _MISSING
+    return await _literal("status")(f, required)
+
+
 async def _grantee_name(f: Filler, required: bool) -> Any:
     """ "give Leah at 555… access": who the phone belongs to, when the sentence names them."""
     shows = {w for show in f.slots.shows for w in show.key.split()}
@@ -386,4 +394,5 @@ BY_TOOL: dict[tuple[str, str], Fill] = {
     ("remove_team_member", "member_id"): _id("member"),  # the tool takes one of the two
     ("register_webhook", "events"): _webhook_events,
     ("grant_dashboard_access", "name"): _grantee_name,
+    ("guest_list", "status"): _guest_status,
 }

@@ -66,7 +66,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "get_event_sales": W(
         "how many have we sell|how many did we sell|how many sell|sales for|"
-        "how are sales|sell through|how much has",
+        "how are sales|sell through|how much has|pulled in for|brought in for|how many gone|"
+        "how many went",
         "sales sell",
     ),
     "get_ticket_availability": W(
@@ -117,7 +118,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "search_customers": W(
         "find|search|look for customer|look for someone|who has the number|whose number|"
-        "find customer",
+        "find customer|which vips|our vips|list vips|vip customers|who are the vips",
         "customer",
     ),
     "lookup_customer": W("look up the customer|whose email|whose number|who has email", "lookup"),
@@ -359,6 +360,9 @@ class Lexicon:
     weights: dict[str, dict[str, float]]
     phrases: dict[str, list[tuple[str, ...]]]
     vocabulary: frozenset[str]
+    # A list tool's phrases that end in a plural ("what shows"): "tomorrow's show" is one show,
+    # and its tiers, not the list.
+    plural: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
 
 
 _QUESTION_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "much", "many"])
@@ -421,4 +425,18 @@ def build(registry: Registry) -> Lexicon:
         for name, bag in raw.items()
     }
     vocabulary = frozenset(df)
-    return Lexicon(weights=weights, phrases=phrases, vocabulary=vocabulary)
+    plural = {
+        spec.name: {
+            _phrase(t)
+            for t in TOOL_WORDS.get(spec.name, ToolWords()).phrases
+            if _ends_plural(t) and len(_phrase(t)) > 1
+        }
+        for spec in registry
+        if spec.name.startswith("list_")
+    }
+    return Lexicon(weights=weights, phrases=phrases, vocabulary=vocabulary, plural=plural)
+
+
+def _ends_plural(text: str) -> bool:
+    last = words(text)[-1]
+    return last.endswith("s") and not last.endswith("ss") and stem(last) != last

@@ -74,6 +74,10 @@ _CONTEXT = [
 ]
 
 
+def _said_plural(slots: Slots, word: str) -> bool:
+    return any(t.endswith("s") and t != word and stem(t) == word for t in slots.tokens)
+
+
 def _has_phrase(stems: list[str], phrase: tuple[str, ...]) -> bool:
     """Every stem of the phrase, in order, with at most two other words between them."""
     if len(phrase) == 1:
@@ -126,6 +130,18 @@ _ADDING = re.compile(
 _ARRIVING = re.compile(
     r"\b(?:is|are|'s|'re) (?:here|in|at the door)\b|\barriv|\b(?:walked|came|got) in\b|"
     r"\b(?:showed|turned) up\b|\bjust got here\b|\bmade it\b",
+    re.I,
+)
+_EVERY_SHOW = re.compile(
+    r"\b(?:all|every|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?)\b", re.I
+)
+_ORDER_TOO = re.compile(
+    r"(?:[,.;!?]|\band\b|\bso\b)\s*(?:please\s+)?(?:check|let|scan|admit)\b", re.I
+)
+_ARRIVAL_WORDS = re.compile(
+    r"\bcheck(?:ed)?[- ]?in\b|\bhere\b|\barriv|\bin yet\b|\bshow(?:ed|n)? up\b|\bmade it\b|"
+    r"\bcome in\b|\bcame in\b|\bscanned\b|\bin\s*\??\s*$|\bin the (?:building|room|venue)\b|"
+    r"\binside\b",
     re.I,
 )
 _HOW_DID = re.compile(
@@ -290,13 +306,10 @@ def rank(
     if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
         unique.add(stem("arrive"))  # "just walked in", "made it": an arrival, however it is said
     past_day = slots.day is not None and slots.day < slots.now.astimezone(slots.tz).date()
-    if (
-        slots.period
-        and not slots.shows
-        and stem("sale") in unique
-        and (slots.day is None or past_day)
-    ):
-        unique.add(stem("revenue"))  # "sales for the past 3 days": the money over a period
+    selling = {stem("sale"), stem("sell")} & unique
+    if slots.period and not slots.shows and selling and (slots.day is None or past_day):
+        # "sales for the past 3 days", "how many did we sell yesterday": a report over a period
+        unique.update((stem("revenue"), stem("report")))
     # "what kind of ticket does Sarah have": hers, not the tiers
     theirs = any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}
     if theirs:
@@ -314,20 +327,31 @@ def rank(
     bare_person = bool(slots.people) and not (
         unique - _WH_WORDS - {"on", "in", "about"} - (_LOOKUP_WORDS if lookup else set())
     )
-    day_show = slots.show_word and slots.day is not None and not slots.shows  # "tonight's show"
+    # "tonight's show" (but "today, all events" is every show)
+    day_show = slots.show_word and slots.day is not None and not slots.shows
+    day_show = day_show and not _EVERY_SHOW.search(slots.text)
     thing_pronoun = (
         recent is not None
         and not recent.read_only
         and not slots.people
         and bool(_THING_PRONOUN.search(slots.text))
     )
+    arrival_asked = (
+        bool(_YES_NO.match(slots.text))
+        and bool(slots.people or slots.pronoun)
+        and bool(_ARRIVAL_WORDS.search(slots.text))
+        and not _ORDER_TOO.search(slots.text)  # "is Sarah here? check her in": do it
+    )
     ranked = []
     for spec in specs:
         weights = lexicon.weights.get(spec.name, {})
         score = sum(weights.get(s, 0.0) for s in unique)
+        plural_only = lexicon.plural.get(spec.name, set())
         for phrase in lexicon.phrases.get(spec.name, ()):
             if theirs and spec.category == "tiers":
                 break
+            if phrase in plural_only and not _said_plural(slots, phrase[-1]):
+                continue
             if _has_phrase(stems, phrase):
                 score += 3.0 + 1.5 * len(phrase) if len(phrase) > 1 else 2.5
         words = TOOL_WORDS.get(spec.name)
@@ -338,6 +362,8 @@ def rank(
         needed = {n for n, f in model.items() if f.is_required()}
         if question and bare_contact and contact and spec.read_only and needed <= contact:
             score += 2.0  # "who has this number?": a lookup by contact
+        if arrival_asked and spec.name == "guest_list":
+            score += 6.0  # "is John here?": the guest list, filtered by his name, answers it
         if (question or lookup) and bare_person and spec.name.endswith("_profile"):
             score += 3.0  # "who is Sarah Lee?": the person's profile
         if score <= 0:
@@ -351,8 +377,10 @@ def rank(
         elif thing_pronoun:
             score -= 1.5  # another family would need its own noun
         fields = spec.input_model.model_fields
-        if "from_" in fields and slots.shows and not slots.period and score > 0:
-            score = score * 0.35 - 1.0  # a named show and no period: its figures, not a report
+        one_show = (slots.shows and not slots.period) or day_show
+        if "from_" in fields and one_show and score > 0:
+            # a named show ("tomorrow night's show") and no period: its figures, not a report
+            score = score * 0.35 - 1.0
         noun = spec.name.rsplit("_", 1)[-1]
         plural = noun.endswith("s") and not noun.endswith("ss")
         if (question or listing) and noun in raw and plural:
@@ -374,8 +402,12 @@ def rank(
             score += 0.8 if spec.read_only else -0.8
             if _YES_NO.match(slots.text) and not spec.read_only:
                 score -= 1.5  # "has John been here before?" asks; it changes nothing
+                if spec.category == "checkin" and (slots.people or slots.pronoun):
+                    score -= 5.0  # "did Sarah check in?", "is he here?": asked, not done
             if _WH.match(slots.text.lower()) and not spec.read_only:
                 score -= 1.2
+                if spec.category == "checkin":
+                    score -= 3.0  # "who's checked in?" asks for the list
         elif spec.read_only and not question:
             score -= 0.2
         ranked.append(Ranked(spec.name, round(score, 3)))

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -81,6 +82,9 @@ _TIME_CUE = re.compile(
     r"|in \d+ (?:day|week|month)s?"
     r"|" + "|".join(WEEKDAYS) + r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
+_BARE_CLOCK = re.compile(
+    r"(?:at\s+)?(\d{1,2})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?:\s+o'?clock)?", re.I
+)
 _USUAL = re.compile(r"\b(the usual|same as (?:always|usual|last time)|his usual|her usual)\b")
 # Words that only soften or date a question ("so far", "money wise", "as of now").
 _FILLER = re.compile(r"\bso (?P<a>far)\b|\b\w+[- ](?P<b>wise)\b|\bas (?P<c>of) now\b")
@@ -130,22 +134,26 @@ class Slots:
     colon_text: str | None = None
     proper: list[str] = field(default_factory=list)
     team: list[str] = field(default_factory=list)  # team members named ("Rosa")
+    clock: bool = False  # a time of day is said ("at 8", "7:30pm"), not only a day
 
     @cached_property
     def when(self) -> datetime | None:
         """A point in time ("next Friday at 8pm"), parsed only when a tool needs one."""
-        if not _TIME_CUE.search(fold(self.text)):
+        if not _TIME_CUE.search(self.numbered):
             return None
         from dateparser.search import search_dates
 
-        # "at 8" for a show means 8 pm.
-        text = spoken_dates(self.text, self.now.astimezone(self.tz).date())
+        # "at 8" or "at 7:30" for a show means the evening.
+        text = spoken_dates(self.numbered, self.now.astimezone(self.tz).date())
+        text = re.sub(r"\bat (\d{1,2}) ([0-5]\d)\b", r"at \1:\2", text)  # "at seven thirty"
         text = re.sub(
-            r"\bat ([1-9]|1[01])(?![\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock in the morning))",
-            r"at \1pm",
+            r"\bat ([1-9]|1[01])(:[0-5]\d)?(?!\d|:|\s*(?:am|pm|a\.m|p\.m|o'clock in the morning))",
+            r"at \1\2pm",
             text,
             flags=re.I,
         )
+        if _BARE_CLOCK.fullmatch(text.strip(" .!?")):
+            return self._clock_today(text)  # "8pm" alone: dateparser finds no date in it
         found = search_dates(
             text,
             languages=["en"],
@@ -160,6 +168,23 @@ class Slots:
             return None
         return max(found, key=lambda item: len(item[0]))[1]
 
+    def _clock_today(self, text: str) -> datetime | None:
+        found = _BARE_CLOCK.fullmatch(text.strip(" .!?"))
+        if found is None:
+            return None
+        hour, minute = int(found.group(1)), int(found.group(2) or 0)
+        half = (found.group(3) or "").lower().replace(".", "")
+        if half == "pm" and hour < 12:
+            hour += 12
+        elif half == "am" and hour == 12:
+            hour = 0
+        elif not half and 1 <= hour <= 11:
+            hour += 12  # a show at "8" is in the evening
+        if hour > 23 or minute > 59:
+            return None
+        local = self.now.astimezone(self.tz)
+        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
     @property
     def person(self) -> Mention | None:
         return self.people[0] if self.people else None
@@ -172,6 +197,7 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     slots = Slots(text=text, now=now, tz=tz, tokens=tokens, numbered=numbered)
     for filler in _FILLER.finditer(low):
         slots.consumed.update(w for w in filler.groups() if w)
+    slots.clock = values.says_clock_time(numbered)
     slots.url = values.url(text)
     if slots.url:
         slots.consumed.update(words(slots.url))
@@ -191,6 +217,8 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     known = {w for show in catalog.shows for w in show.key.split()}
     known |= {w for show in catalog.shows for t in show.tiers for w in t.key.split()}
     slots.proper = values.proper_names(text, known)
+    if text == text.lower():  # said without capitals: names by where they sit
+        slots.proper += [n for n in values.spoken_names(text, known) if n not in slots.proper]
     _people(slots, catalog)
     _references(slots, low)
     named_customers = {w for m in slots.people for w in m.text.split() if m.exact}
@@ -265,6 +293,28 @@ def _ids_and_codes(slots: Slots, text: str) -> None:
     if code and not code.group(1).isdigit():
         slots.code = code.group(1).upper()
         slots.consumed.add(code.group(1).lower())
+
+
+def spoken_value(field: str, text: str) -> Any:
+    """The answer to "What's their email / phone / ticket number?" when that is what was said;
+    None when the answer is something else (a name, a new request)."""
+    low = fold(text)
+    numbered = alpha2digit(low, "en", threshold=0)
+    if field.endswith("email"):
+        found = _EMAIL.search(low)
+        return found.group(0) if found else None
+    if field.endswith("phone"):
+        probe = Slots(
+            text=text, now=datetime.now(UTC), tz=ZoneInfo("UTC"), tokens=[], numbered=numbered
+        )
+        _contacts(probe, text)
+        return probe.phone
+    if field.endswith("_id"):
+        found = re.fullmatch(
+            r"\s*(?:(?:it's|its|it is|that's|number|no\.?|#|id)\s*)*(\d{1,9})\s*[.!?]?\s*", numbered
+        )
+        return int(found.group(1)) if found else None
+    return None
 
 
 def spoken_code(text: str) -> str | None:

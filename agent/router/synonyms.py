@@ -40,6 +40,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "login": ("access",), "log in": ("access",),
     "category": ("category",), "genre": ("category",), "tag": ("category",),
     "label": ("category",), "untag": ("category", "remove"),
+    "tix": ("ticket",), "gig": ("show", "event"), "pull in": ("revenue",),
+    "take in": ("revenue",), "took in": ("revenue",), "rake in": ("revenue",),
 }  # fmt: skip
 # (word, any of these words) → extra words: "what kinds of tickets" speaks for tiers.
 CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...] = (
@@ -72,4 +74,7 @@ CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...]
     (("note", frozenset({"add", "make", "write", "jot", "put", "leave"})), ("add",)),
     (("category", frozenset({"out", "remove", "untag", "drop", "off"})), ("remove",)),
     (("message", frozenset({"sent", "send", "went", "go", "out"})), ("list",)),
+    # "how many tix have gone", "how many went": sold
+    (("gone", frozenset({"many", "much"})), ("sell",)),
+    (("went", frozenset({"many", "much"})), ("sell",)),
 )

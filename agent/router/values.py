@@ -176,3 +176,91 @@ def renamed(text: str) -> str | None:
         return None
     value = found.group("name") or found.group("name2") or found.group("name3")
     return value.strip(" '\"") or None
+
+
+_CLOCK = re.compile(
+    r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.?|p\.m\.?|o'?clock)|\b\d{1,2}:\d\d\b|\bat \d|"
+    r"\b(?:noon|midnight|midday)\b|\bat (?:one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve)\b",
+    re.I,
+)
+
+
+def says_clock_time(text: str) -> bool:
+    """ "Friday at 8", "7:30pm", "noon": a time of day, not only a day."""
+    return bool(_CLOCK.search(text))
+
+
+# Where a new person's name sits in a sentence said without capitals ("put omar haddad on the
+# waitlist", "name's nina patel", "to her sister grace lee").
+_NAME_WORDS = r"([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+){0,2})"
+_KIN_WORDS = (
+    "sister|brother|wife|husband|friend|mom|mum|dad|partner|son|daughter|cousin|colleague|"
+    "mother|father|girlfriend|boyfriend|niece|nephew|aunt|uncle"
+)
+_NAME_SPOTS = (
+    re.compile(rf"\bname(?:'s| is)\s+{_NAME_WORDS}"),
+    re.compile(rf"\bnew customer[,:]?\s+{_NAME_WORDS}"),
+    re.compile(
+        rf"\b(?:put|stick|pop|add|register|sign up|signup|wait-?list)\s+{_NAME_WORDS}"
+        r"\s+(?:on|onto|to|for|as|in|down)\b"
+    ),
+    re.compile(rf"\b(?:to|for)\s+(?:his|her|their)\s+(?:{_KIN_WORDS})\s+{_NAME_WORDS}"),
+)
+_NOT_NAMES = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "him",
+        "her",
+        "them",
+        "his",
+        "their",
+        "new",
+        "another",
+        "customer",
+        "ticket",
+        "tickets",
+        "show",
+        "waitlist",
+        "list",
+        "someone",
+        "somebody",
+        "guy",
+        "lady",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "me",
+        "us",
+        "everyone",
+        "everybody",
+        "people",
+        "person",
+        "folks",
+        "vip",
+    ]
+)
+
+
+def spoken_names(text: str, exclude: set[str]) -> list[str]:
+    """New people named in lower case, by where names go, title-cased ("Omar Haddad")."""
+    low = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", _URL.sub(" ", text.lower()))
+    found: list[str] = []
+    for spot in _NAME_SPOTS:
+        for match in spot.finditer(low):
+            parts = match.group(1).split()
+            if any(p in _NOT_NAMES or p in exclude for p in parts):
+                continue
+            name = " ".join(p.capitalize() for p in parts)
+            if name not in found:
+                found.append(name)
+    return found

@@ -255,3 +255,58 @@ async def test_agent_state_stays_small(agent: VoiceAgent, say: Say) -> None:
         await say("how many are in tonight?")
     state = await agent.graph.aget_state({"configurable": {"thread_id": "s1"}})
     assert len(state.values["turns"]) <= 6
+
+
+async def test_asking_whether_someone_arrived_checks_no_one_in(say: Say, call: Call) -> None:
+    before = (await call("get_checkin_stats", event_id=1)).checked_in
+    for question, answer in (
+        ("did Mike Brown check in?", "No, Mike Brown hasn't checked in yet"),
+        ("has Mike Brown arrived yet", "No, Mike Brown hasn't checked in yet"),
+        ("is John Smith here?", "Yes, John Smith is checked in"),
+        ("is Sarah Lee in the building", "Sarah Lee has 1 of 2 tickets checked in"),
+    ):
+        reply = await say(question)
+        assert reply.tool == "guest_list", (question, reply.tool)
+        assert reply.speech.startswith(answer), (question, reply.speech)
+    assert (await call("get_checkin_stats", event_id=1)).checked_in == before
+
+
+async def test_a_question_then_an_order_in_one_breath_does_the_order(say: Say) -> None:
+    reply = await say("is Mike Brown here? check him in")
+    assert reply.tool == "check_in_by_name" and reply.success
+
+
+async def test_is_she_in_asks_about_the_guest_just_checked_in(say: Say) -> None:
+    await say("check in Sarah Lee")
+    reply = await say("is she in?")
+    assert reply.tool == "guest_list" and reply.speech.startswith("Yes, Sarah Lee")
+
+
+async def test_a_sentence_every_tool_scores_against_is_not_guessed(say: Say) -> None:
+    reply = await say("is the moon made of cheese or not in any way at all")
+    assert reply.tool is None and not reply.success
+
+
+async def test_a_new_show_given_only_a_day_asks_the_time(say: Say, call: Call) -> None:
+    asked = await say("create a show called Poetry Slam on Friday")
+    assert asked.awaiting == "value" and asked.speech == "What time on Friday?"
+    made = await say("8pm")
+    assert made.success and made.arguments["starts_at"] == "2026-11-27T20:00:00-05:00"
+    assert made.speech == "Created Poetry Slam, Friday at 8 pm."
+
+
+async def test_moving_a_show_to_another_day_keeps_its_hour(say: Say) -> None:
+    reply = await say("move jazz night to Friday")
+    assert reply.awaiting == "confirmation"
+    assert reply.arguments["new_starts_at"] == "2026-11-27T20:00:00-05:00"
+
+
+async def test_tickets_sold_over_a_past_day_is_a_report_said_as_a_count(say: Say) -> None:
+    reply = await say("how many tickets did we sell yesterday")
+    assert reply.tool == "get_revenue_report" and reply.success
+    assert reply.speech.startswith("0 tickets sold on Monday")
+
+
+async def test_the_tiers_of_tomorrows_show(say: Say) -> None:
+    reply = await say("what tiers does tomorrow's show have")
+    assert reply.tool == "list_ticket_tiers" and reply.arguments == {"event_id": 2}
