@@ -42,4 +42,9 @@ def confirmation_question(spec: ToolSpec, intent: Any, names: dict[int, str]) ->
         name = arguments.get("name")
         target = f"{rest} {name}" if name else f"the {rest}" if rest else ""
     where = f" for {event}" if event and event not in target else ""
+    part = arguments.get("amount_cents")
+    if isinstance(part, int) and verb == "refund":  # a partial refund says how much
+        dollars, cents = divmod(part, 100)
+        amount = f"${dollars:,}" if not cents else f"${dollars:,}.{cents:02d}"
+        return f"Refund {amount} of {target}{where}? Say yes to go ahead.".replace("  ", " ")
     return f"{verb.capitalize()} {target}{where}? Say yes to go ahead.".replace("  ", " ")

@@ -255,20 +255,33 @@ def _member(d: Data, a: Data, s: Speaker) -> str:
 def _guests(d: Data, a: Data, s: Speaker) -> str:
     guests = d.get("guests", [])
     if a.get("q"):
-        return _one_guest(guests, str(a["q"]), s.event_name(d.get("event_id")))
+        listed = bool(
+            re.search(r"\bon the (?:\w+ )?list\b|\bbooked\b|\bticket", s.focus.get("_text", ""))
+        )
+        return _one_guest(guests, str(a["q"]), s.event_name(d.get("event_id")), listed)
     if not guests:
         return "Nobody on that list."
     names = listing([g["holder_name"] for g in guests])
     return f"{count(d.get('total', len(guests)), 'guest')}: {names}."
 
 
-def _one_guest(guests: list[Data], asked: str, event: str) -> str:
-    """ "Did Sarah check in?": yes or no, with how many of their tickets are in."""
+def _one_guest(guests: list[Data], asked: str, event: str, listed: bool = False) -> str:
+    """ "Did Sarah check in?": yes or no, with how many of their tickets are in; "is Jane on
+    the list?": yes or no, then whether she is in."""
     live = [g for g in guests if g["status"] in ("valid", "checked_in")]
     if not live:
-        return f"{asked.title()} has no ticket for {event}."
+        return f"No, {asked.title()} has no ticket for {event}."
     name = live[0]["holder_name"]
     inside = sum(g["status"] == "checked_in" for g in live)
+    if listed:
+        state = (
+            "all checked in"
+            if inside == len(live)
+            else "none checked in yet"
+            if not inside
+            else f"{inside} checked in so far"
+        )
+        return f"Yes, {name} has {count(len(live), 'ticket')} for {event}, {state}."
     if inside == len(live):
         both = f", all {len(live)} tickets" if len(live) > 1 else ""
         return f"Yes, {name} is checked in for {event}{both}."
@@ -308,7 +321,28 @@ def _notes(d: Data, a: Data, s: Speaker) -> str:
     return f"{head}: {'; '.join(bodies[:3])}{tail}."
 
 
+def _promo_made(d: Data, a: Data, s: Speaker) -> str:
+    off = f"{d['amount']} percent" if d["kind"] == "percent" else money(d["amount"])
+    where = f" {s.event_name(d['event_id'])}" if d.get("event_id") else ""
+    limit = f", first {d['max_uses']} uses" if d.get("max_uses") else ""
+    return f"Code {d['code']} is live: {off} off{where}{limit}."
+
+
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
+    "create_promo_code": _promo_made,
+    "create_ticket_tier": lambda d, a, s: (
+        f"Added {d['name']} to {s.event_name(d.get('event_id'))}: {d['capacity']} at "
+        f"{money(d['price_cents'])}."
+    ),
+    "create_api_key": lambda d, a, s: (
+        f"Made a {d['role']} key called {d['name']}; it is shown once, in the app, not read aloud."
+    ),
+    "configure_auto_reminder": lambda d, a, s: (
+        f"{s.event_name(d['event_id'])} ticket holders get a reminder "
+        f"{d['hours_before']} hours before it starts."
+        if d.get("enabled")
+        else f"No reminder for {s.event_name(d['event_id'])}."
+    ),
     "create_event": lambda d, a, s: f"Created {d['name']}, {s.when(d['starts_at'])}.",
     "get_customer_notes": _notes,
     "remove_from_waitlist": lambda d, a, s: (

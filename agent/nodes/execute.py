@@ -88,6 +88,18 @@ def _focus_from(
             new["ticket_ids"] = [t["id"] for t in admitted]
         if isinstance(data.get("event_id"), int):
             new["event_id"] = data["event_id"]
+        held = [g for g in data.get("guests") or [] if isinstance(g, dict)]
+        if held and len({g.get("customer_id") for g in held}) == 1:
+            # "is Jane on the list?" then "check her in": the one guest found is "her" next
+            new["customer_id"] = held[0]["customer_id"]
+            new["customer_name"] = held[0].get("holder_name", "")
+        shown = data.get("events")
+        if isinstance(shown, list) and len(shown) == 1 and isinstance(shown[0], dict):
+            # "what time's the salsa thing on Friday": the one show found is "it" next
+            new["event_id"] = shown[0].get("id") or shown[0].get("event_id")
+            new["event_name"] = shown[0].get("name", "")
+        if tool.endswith("_event") and isinstance(data.get("id"), int) and "starts_at" in data:
+            new["event_id"], new["event_name"] = data["id"], data.get("name", "")
         if isinstance(data.get("customer_id"), int) and "customer_id" not in about:
             new["customer_id"] = data["customer_id"]
             if isinstance(data.get("name"), str) and "holder_name" not in data:

@@ -172,8 +172,8 @@ async def _accessibility(f: Filler, required: bool) -> Any:
 
 
 async def _seating(f: Filler, required: bool) -> Any:
-    found = _SEATING.search(f.slots.text)
-    return found.group(0).lower() if found else _MISSING
+    found = list(dict.fromkeys(m.group(0).lower() for m in _SEATING.finditer(f.slots.text)))
+    return ", ".join(found) if found else _MISSING  # "front row on the aisle": both
 
 
 CUSTOMER_FILLERS = {

@@ -94,7 +94,32 @@ async def _named_name(f: Filler, required: bool) -> Any:
         return f.slots.quoted
     if f.slots.proper:
         return f.slots.proper[0]
-    return _MISSING
+    aside = _set_apart(f) if f.spec.name.startswith("create_") else None
+    return aside or _MISSING
+
+
+# A clause that is not a name: a day, a time, a number, a price, an order or a show's own name.
+_NOT_A_NAME = re.compile(
+    r"\d|\$|\b(?:today|tonight|tomorrow|yesterday|this|next|at|am|pm|on|for|please|thanks|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|each|of them|seats?|tickets?|"
+    r"bucks|dollars?|percent|put|add|create|make|new|set|need|want|can|could|would|it|its)\b",
+    re.I,
+)
+
+
+def _set_apart(f: Filler) -> str | None:
+    """ "put a new show on the calendar, karaoke night, this saturday at 8 pm": the name said
+    between commas, once the order itself and the day, time and price are set aside."""
+    clauses = [c.strip(" .!?") for c in re.split(r"[,;]", f.slots.numbered)][1:]
+    shows = {w for show in f.slots.shows for w in show.key.split()}
+    for clause in clauses:
+        parts = clause.split()
+        if not 1 <= len(parts) <= 4 or _NOT_A_NAME.search(clause):
+            continue
+        if shows & set(parts):
+            continue
+        return " ".join(p.capitalize() for p in parts)
+    return None
 
 
 _NOT_BEFORE = frozenset(
@@ -139,6 +164,54 @@ async def _to_name(f: Filler, required: bool) -> Any:
     if f.slots.proper:
         return f.slots.proper[-1]
     return _MISSING
+
+
+_HOURS_BEFORE = re.compile(
+    r"\b(\d{1,3})\s*(hours?|hrs?|days?|weeks?)\s*(?:before|ahead|prior|in advance|early|out)\b",
+    re.I,
+)
+
+
+async def _hours_before(f: Filler, required: bool) -> Any:
+    """ "forty eight hours before it starts", "two days ahead" → hours."""
+    found = _HOURS_BEFORE.search(f.slots.numbered)
+    if not found:
+        return _MISSING
+    unit = found.group(2).lower()
+    per = 24 if unit.startswith("day") else 168 if unit.startswith("week") else 1
+    return int(found.group(1)) * per
+
+
+_MAX_USES = re.compile(
+    r"\bfirst (\d{1,6})\b|\b(\d{1,6}) (?:uses|times|redemptions)\b|"
+    r"\b(?:limit(?:ed)? to|up to|max(?:imum)?(?: of)?|only) (\d{1,6})\b"
+    r"(?! ?(?:%|percent|dollars?|bucks))|"
+    r"\b(\d{1,6}) (?:people|customers|buyers|tickets) only\b",
+    re.I,
+)
+
+
+async def _max_uses(f: Filler, required: bool) -> Any:
+    """ "first twenty people only", "limited to 50 uses"."""
+    found = _MAX_USES.search(f.slots.numbered)
+    if not found:
+        return _MISSING
+    return int(next(g for g in found.groups() if g))
+
+
+_KEY_FOR = re.compile(
+    r"\b(?:key|token)s?\s+(?:for|called|named)\s+(?:the\s+|our\s+)?"
+    r"(?P<name>[\w' -]{2,60}?)\s*[.!?]?$",
+    re.I,
+)
+
+
+async def _key_name(f: Filler, required: bool) -> Any:
+    """ "a new staff key for the coat check": what the key is for names it."""
+    if f.slots.named:
+        return f.slots.named
+    found = _KEY_FOR.search(f.slots.text)
+    return found.group("name").strip() if found else _MISSING
 
 
 async def _guest_status(f: Filler, required: bool) -> Any:
@@ -339,6 +412,7 @@ def _literals(annotation: Any) -> list[Any]:
 
 _EVENT_KINDS = (
     (r"\brefund", "order.refunded"),
+    (r"\bticket (?:purchase|sale)s?\b|\btickets? (?:bought|sold)\b", "ticket.purchased"),
     (r"\b(?:orders?|sales?|purchases?|bought|sold)\b", "order.*"),
     (r"\b(?:customers?|sign ?ups?|registrations?)\b", "customer.*"),
     (r"\b(?:check[- ]?ins?|arrivals?|scans?)\b", "ticket.*"),
@@ -352,7 +426,8 @@ async def _webhook_events(f: Filler, required: bool) -> Any:
     text = (f.slots.text.replace(f.slots.url, " ") if f.slots.url else f.slots.text).lower()
     kinds: list[str] = []
     for pattern, kind in _EVENT_KINDS:
-        if re.search(pattern, text) and not (kind == "order.*" and "order.refunded" in kinds):
+        taken = {"order.refunded", "ticket.purchased"} & set(kinds)
+        if re.search(pattern, text) and not (kind == "order.*" and taken):
             kinds.append(kind)
     return kinds or _MISSING
 
@@ -395,4 +470,7 @@ BY_TOOL: dict[tuple[str, str], Fill] = {
     ("register_webhook", "events"): _webhook_events,
     ("grant_dashboard_access", "name"): _grantee_name,
     ("guest_list", "status"): _guest_status,
+    ("configure_auto_reminder", "hours_before"): _hours_before,
+    ("create_promo_code", "max_uses"): _max_uses,
+    ("create_api_key", "name"): _key_name,
 }

@@ -81,7 +81,11 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "list_orders": W("orders for|list orders|show orders|his orders|her orders", "orders"),
     "get_order": W("order details|show order|look up order", "order"),
     # tickets
-    "refund_ticket": W("refund|money back|reimburse|give back", "refund"),
+    "refund_ticket": W(
+        "refund|money back|reimburse|give back|dollars back|bucks back|back on ticket|"
+        "partial refund",
+        "refund",
+    ),
     "refund_order": W("refund the whole order|refund all|refund every|refund the order", "order"),
     "cancel_ticket": W("void|cancel ticket|cancel the ticket|scrap the ticket", "void"),
     "transfer_ticket": W(

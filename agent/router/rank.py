@@ -141,7 +141,7 @@ _ORDER_TOO = re.compile(
 _ARRIVAL_WORDS = re.compile(
     r"\bcheck(?:ed)?[- ]?in\b|\bhere\b|\barriv|\bin yet\b|\bshow(?:ed|n)? up\b|\bmade it\b|"
     r"\bcome in\b|\bcame in\b|\bscanned\b|\bin\s*\??\s*$|\bin the (?:building|room|venue)\b|"
-    r"\binside\b",
+    r"\binside\b|\bon the (?:guest |door )?list\b",
     re.I,
 )
 _HOW_DID = re.compile(
