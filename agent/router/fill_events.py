@@ -44,6 +44,10 @@ async def _categories(f: Filler) -> list[Any]:
     found = []
     show_words = {w for s in f.slots.shows for w in s.key.split()}
     low_tokens = [t for t in f.slots.tokens if t not in show_words or t in f.slots.consumed]
+    # "dance-y", "jazzy", "rock-ish": the genre the word is made from
+    low_tokens += [
+        re.sub(r"-?(?:y|ish)$", "", t) for t in low_tokens if re.search(r"\w{4}-?(?:y|ish)$", t)
+    ]
     for category in list(page.categories):
         key = fold(category.name)
         if all(

@@ -177,7 +177,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     # events
     "list_events": W(
         "what's on|whats on|what is on|upcoming|list events|events this|"
-        "what shows|what events|coming up|schedule|calendar",
+        "what shows|what events|coming up|schedule|calendar|anything on|anything happening|"
+        "anything this week|anything this weekend|anything good|any shows|any gigs",
         "event show schedule",
     ),
     "get_event": W(
