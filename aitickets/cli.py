@@ -75,19 +75,19 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 def _cmd_staff_phone(args: argparse.Namespace) -> int:
     from aitickets.errors import TicketsError
     from aitickets.settings import get_settings
-    from tools.staff_phones import call_as_admin
+    from tools.runner import call_offline
 
     settings = get_settings()
     try:
         if args.action == "add":
             arguments = {"phone": args.phone or "", "role": args.role, "name": args.name}
-            row = asyncio.run(call_as_admin(settings, "add_staff_phone", arguments))
+            row = asyncio.run(call_offline(settings, "add_staff_phone", arguments))
             print(f"{row.id}\t{row.role}\t{row.phone}\t{row.name}")
         elif args.action == "list":
-            for r in asyncio.run(call_as_admin(settings, "list_staff_phones", {})).phones:
+            for r in asyncio.run(call_offline(settings, "list_staff_phones", {})).phones:
                 print(f"{r.id}\t{r.role}\t{r.phone}\t{r.name}")
         else:
-            row = asyncio.run(call_as_admin(settings, "remove_staff_phone", {"phone_id": args.id}))
+            row = asyncio.run(call_offline(settings, "remove_staff_phone", {"phone_id": args.id}))
             print(f"staff phone {row.id} removed")
     except TicketsError as exc:
         print(f"staff-phone: {exc.message}", file=sys.stderr)
@@ -116,7 +116,7 @@ def _cmd_transcripts(args: argparse.Namespace) -> int:
     from aitickets.errors import TicketsError
     from aitickets.settings import get_settings
     from memory.transcripts import transcript_yaml
-    from tools.transcripts import call_offline
+    from tools.runner import call_offline
 
     settings = get_settings()
     try:

@@ -166,7 +166,7 @@ async def main(rounds: int) -> int:
     from aitickets.settings import Settings
     from persistence import migrate
     from tools.demo import seed_demo
-    from tools.staff_phones import call_as_admin
+    from tools.runner import call_offline
     from web.app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="voiceplatforms"))
@@ -184,8 +184,8 @@ async def main(rounds: int) -> int:
     await migrate.prepare(url)
     now = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
     await seed_demo(settings, clock=lambda: now)
-    staff_key = await call_as_admin(settings, "create_api_key", {"name": "vapi", "role": "staff"})
-    await call_as_admin(settings, "add_staff_phone", {"phone": STAFF_PHONE, "role": "staff"})
+    staff_key = await call_offline(settings, "create_api_key", {"name": "vapi", "role": "staff"})
+    await call_offline(settings, "add_staff_phone", {"phone": STAFF_PHONE, "role": "staff"})
     app = create_app(settings, clock=lambda: now, migrate_on_start=False)
     headers = {"Authorization": f"Bearer {staff_key.key}", "Content-Type": "application/json"}
     relay_url = f"wss://{PUBLIC_URL.split('://', 1)[1]}/voice/twilio/relay"

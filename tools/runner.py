@@ -78,3 +78,15 @@ class ToolRunner:
         except IntegrityError as exc:
             log.info("integrity error in %s: %s", name, exc.orig)
             raise Conflict("That conflicts with a record that already exists.") from None
+
+
+async def call_offline(settings: Settings, name: str, arguments: dict[str, Any]) -> Any:
+    """Run one tool as an admin with no server and no key: the CLI's way to the registry."""
+    from persistence import migrate
+
+    await migrate.prepare(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url)
+    try:
+        return await ToolRunner(db, settings).call(name, arguments, Actor("cli", "admin"))
+    finally:
+        await db.dispose()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 from sqlalchemy import select
 
 from aitickets.errors import NotFound
-from aitickets.settings import Settings
 from persistence.db import Database
 from persistence.models import StaffPhone
 
@@ -146,17 +145,3 @@ async def phone_actor(db: Database, number: str | None) -> Actor:
     if row is None:
         return PHONE_PUBLIC
     return Actor(name=f"phone:{row.name or row.id}", role=row.role)
-
-
-async def call_as_admin(settings: Settings, name: str, arguments: dict[str, Any]) -> Any:
-    """Run a tool as an admin without a server or a key (the CLI)."""
-    from persistence import migrate
-
-    from .runner import ToolRunner
-
-    await migrate.prepare(settings.resolved_database_url)
-    db = Database(settings.resolved_database_url)
-    try:
-        return await ToolRunner(db, settings).call(name, arguments, Actor("cli", "admin"))
-    finally:
-        await db.dispose()

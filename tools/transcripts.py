@@ -119,21 +119,3 @@ async def export_voice_transcript(
         role=transcript["role"],
         transcript=transcript,
     )
-
-
-# The CLI reads transcripts without a running server or a key of its own, through the same tools.
-
-
-async def call_offline(settings: Settings, name: str, arguments: dict[str, Any]) -> Any:
-    from persistence import migrate
-    from persistence.db import Database
-
-    from .context import Actor
-    from .runner import ToolRunner
-
-    await migrate.prepare(settings.resolved_database_url)
-    db = Database(settings.resolved_database_url)
-    try:
-        return await ToolRunner(db, settings).call(name, arguments, Actor("cli", "admin"))
-    finally:
-        await db.dispose()
