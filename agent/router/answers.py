@@ -14,8 +14,9 @@ _YES = re.compile(
     r"let's do it|lets do it|you bet|yes please|sure thing|do that)\b"
 )
 _NO = re.compile(
-    r"^\s*(no|nope|nah|don't|dont|do not|cancel that|never ?mind|forget it|stop|"
-    r"hold on|wait|not now|leave it|abort)\b"
+    r"^\s*(?:(?:actually|oh|um|uh|erm|hmm|sorry|ah|right|ok|okay|wait)[,.!]?\s+)*"
+    r"(no|nope|nah|don't|dont|do not|cancel that|never ?mind|forget it|stop|"
+    r"hold on|hang on|wait|not now|not yet|leave it|abort|scrap that|don't bother|skip it)\b"
 )
 # What people say before "undo that": hesitation and retraction.
 _LEAD = (
@@ -39,7 +40,8 @@ _CORRECTION = re.compile(
 _SHORT_CORRECTION = re.compile(r"^\s*(?:no|nope|sorry|actually)[,.!]?\s+(?P<value>.+)$", re.I)
 _NOT_A_VALUE = re.compile(
     r"^(thanks|thank|don't|dont|do not|never|stop|cancel|wait|not|no|leave|forget|yes|ok|okay|"
-    r"please|that's|thats|i don't|i dont|it's fine|its fine|go|keep)\b",
+    r"please|that's|thats|i don't|i dont|it's fine|its fine|go|keep|hang on|hold on|scrap|"
+    r"skip|abort|nah|nope)\b",
     re.I,
 )
 _ORDINALS = {
@@ -66,7 +68,13 @@ def is_no(text: str) -> bool:
         return True
     if re.match(r"^\s*(?:no|nope|nah|never ?mind)\b[,.!]", low) and len(low.split()) <= 8:
         return True  # "no, don't cancel it after all"
-    return bool(_NO.match(low)) and len(low.split()) <= 4
+    if bool(_NO.match(low)) and len(low.split()) <= 4:
+        return True
+    # "actually no don't, the headliner's found a sub": a refusal, then why (not a new order)
+    head, _, why = low.partition(",")
+    refused = (_NO.match(head) or _KEEP.match(head)) and len(head.split()) <= 5
+    why = why.strip()
+    return bool(refused) and not (_COMMAND_START.match(why) or _QUESTION_START.match(why))
 
 
 def is_undo(text: str) -> bool:

@@ -37,6 +37,12 @@ class Ranked:
     score: float
 
 
+def _asks(text: str) -> bool:
+    """A question, in any clause: "got a missed call from …, who's that"."""
+    clauses = re.split(r"[,;.!]\s*", text.lower())
+    return text.strip().endswith("?") or any(_QUESTION.match(c) for c in clauses if c)
+
+
 def _stems(slots: Slots) -> list[str]:
     keep = {"in", "on", "off", "up", "about"}
     stems = [
@@ -129,6 +135,7 @@ _ADDING = re.compile(
 # Someone arriving: "Maria and her husband are here" checks the party in, it links no one.
 _ARRIVING = re.compile(
     r"\b(?:is|are|'s|'re) (?:here|in|at the door)\b|\barriv|\b(?:walked|came|got) in\b|"
+    r"\bat the (?:door|front)\b|^[\w' -]{2,40}\s(?:in|here)\s*[.!]?\s*$|"
     r"\b(?:showed|turned) up\b|\bjust got here\b|\bmade it\b",
     re.I,
 )
@@ -223,7 +230,7 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
     group = slots.everyone or slots.relation or slots.pronoun in ("they", "them", "their")
     if "_party" in spec.name and not group:
         penalty -= 2.0  # one person named, no party, family or "all of them"
-    question = bool(_QUESTION.match(slots.text.lower())) or slots.text.strip().endswith("?")
+    question = _asks(slots.text)
     if slots.colon_text and not question and spec.read_only:
         penalty -= 1.5  # "note on Sarah: …" gives a value to store
     if slots.money_cents is not None and not question:
@@ -318,8 +325,7 @@ def rank(
         unique.add(stem("sale"))  # "how did salsa do?", "numbers for open mic": how it sells
     if slots.shows and not slots.period and stem("revenue") in unique:
         unique.add(stem("sale"))  # one show's money is its sales
-    question = bool(_QUESTION.match(slots.text.lower())) or slots.text.strip().endswith("?")
-    question = question or bool(_HOW_DID.search(slots.text))
+    question = _asks(slots.text) or bool(_HOW_DID.search(slots.text))
     raw = set(slots.tokens)
     bare_contact = bool(slots.email or slots.phone) and not slots.people
     listing = bool(_LISTING.match(slots.text))

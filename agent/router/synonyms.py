@@ -40,7 +40,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "login": ("access",), "log in": ("access",),
     "category": ("category",), "genre": ("category",), "tag": ("category",),
     "label": ("category",), "untag": ("category", "remove"),
-    "tix": ("ticket",), "gig": ("show", "event"), "pull in": ("revenue",),
+    "mobile": ("phone",), "cell": ("phone",), "tix": ("ticket",), "gig": ("show", "event"),
+    "pull in": ("revenue",),
     "take in": ("revenue",), "took in": ("revenue",), "rake in": ("revenue",),
 }  # fmt: skip
 # (word, any of these words) → extra words: "what kinds of tickets" speaks for tiers.

@@ -130,6 +130,10 @@ _IRREGULAR = {
     "kids": "kid",
     "wife's": "wife",
     "moneys": "money",
+    "taken": "take",
+    "taking": "take",
+    "given": "give",
+    "whats": "what",
 }
 
 
@@ -185,9 +189,14 @@ def fold(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()
 
 
+_CONTRACTION = re.compile(r"(\w)'(?:ve|re|ll|d)\b")
+
+
 def words(text: str) -> list[str]:
-    """Tokens with possessives split off ("mike's" → "mike")."""
+    """Tokens with possessives and contractions split off ("mike's" → "mike", "what've" →
+    "what"); "whats" is "what's"."""
     text = _POSSESSIVE.sub(r"\1", fold(text))
+    text = _CONTRACTION.sub(r"\1", text)
     return [w.strip(".'-_") for w in _WORD.findall(text) if w.strip(".'-_")]
 
 
