@@ -330,6 +330,9 @@ def _promo_made(d: Data, a: Data, s: Speaker) -> str:
 
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
     "create_promo_code": _promo_made,
+    "add_customer_note": lambda d, a, s: (
+        f"Noted for {s.focus.get('customer_name') or 'them'}: {d['body'].rstrip('.')}."
+    ),
     "create_ticket_tier": lambda d, a, s: (
         f"Added {d['name']} to {s.event_name(d.get('event_id'))}: {d['capacity']} at "
         f"{money(d['price_cents'])}."

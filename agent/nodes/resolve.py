@@ -97,6 +97,21 @@ def _merge(slots: Slots, extra: Slots) -> None:
     slots.clock = slots.clock or extra.clock
 
 
+_NAME_FIELDS = ("name", "to_name")
+
+
+def _written_names(arguments: dict[str, Any]) -> dict[str, Any]:
+    """ "priya shah", "front row" (speech-to-text without capitals) → "Priya Shah", "Front Row";
+    a name that has capitals already is kept as said ("iPhone Night", "DJ Kool")."""
+    out = dict(arguments)
+    for key, value in arguments.items():
+        if key in _NAME_FIELDS and isinstance(value, str) and value == value.lower():
+            out[key] = " ".join(w[:1].upper() + w[1:] for w in value.split())
+        elif isinstance(value, dict):
+            out[key] = _written_names(value)  # purchase_tickets' customer {name, email}
+    return out
+
+
 async def resolve(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     intent = state.get("intent")
@@ -128,6 +143,8 @@ async def resolve(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     routed_by = intent.get("routed_by", "local")
     try:
         filled = await fill_arguments(filler)
+        if not spec.name.endswith("_api_key"):  # a key's name is a label, kept as typed
+            filled = _written_names(filled)
     except Ask as ask:
         pending: Pending = {
             "kind": "value",

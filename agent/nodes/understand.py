@@ -290,6 +290,8 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
             }
     lead = _FOLLOW_UP.match(text)
     follow_up = bool(lead) and not _looks_like_command(text[lead.end() :] if lead else text, ctx)
+    if follow_up and ranked and ranked[0].score >= CONFIDENT and last and ranked[0].tool != last:
+        follow_up = ctx.runner.spec(ranked[0].tool).category == ctx.runner.spec(last).category
     if follow_up and _gives_a_value(slots) and state.get("last_intent"):
         # "and for salsa?", "what about tomorrow's show?": the last question about another value;
         # "also Raj Mehta": the last change once more, for another.

@@ -30,6 +30,9 @@ _UNDO = re.compile(
     r"\s*(that|it|this|the last"
     r"(?: one| thing| action)?)?\s*[.!]?\s*(please)?\s*$"
     rf"|^\s*{_LEAD}undo\b"
+    # "oops wrong sarah, undo that": a short aside, then the undo
+    r"|^[\w' ]{1,30}[,.!]\s*(?:please\s+)?(?:undo|revert|reverse|take back|roll back)"
+    r"\s*(?:that|it|this|the last(?: one| thing| action)?)?\s*[.!]?\s*(?:please)?\s*$"
 )
 _CORRECTION = re.compile(
     r"^\s*(?:(?:no|nope|sorry|oops|actually|wait)[,.!]?\s+)*"
@@ -37,7 +40,7 @@ _CORRECTION = re.compile(
     r"|not\s+\w+(?:\s+\w+)?\s*,\s*(?:but\s+)?|change\s+(?:that|it)\s+to)\s+(?P<value>.+)$",
     re.I,
 )
-_SHORT_CORRECTION = re.compile(r"^\s*(?:no|nope|sorry|actually)[,.!]?\s+(?P<value>.+)$", re.I)
+_SHORT_CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|actually)[,.!]?\s+)+(?P<value>.+)$", re.I)
 _NOT_A_VALUE = re.compile(
     r"^(thanks|thank|don't|dont|do not|never|stop|cancel|wait|not|no|leave|forget|yes|ok|okay|"
     r"please|that's|thats|i don't|i dont|it's fine|its fine|go|keep|hang on|hold on|scrap|"
@@ -91,7 +94,8 @@ _QUESTION_START = re.compile(
 _COMMAND_START = re.compile(
     r"^(delete|remove|cancel|refund|check|sell|add|create|make|show|list|give|put|take|move|"
     r"send|stop|start|book|transfer|register|find|look|set|change|update|hide|pause|resume|"
-    r"void|postpone|link|mark|turn|switch|let|open|close)\b",
+    r"void|postpone|link|mark|turn|switch|let|open|close|revoke|deactivate|kill|bin|ditch|"
+    r"drop|scrap|unlink|undo)\b",
     re.I,
 )
 
@@ -109,9 +113,12 @@ def correction(text: str) -> str | None:
         return None
     if text.endswith("?") or _QUESTION_START.match(value):
         return None
+    instead = re.match(r"^(?P<new>.+?),\s*not\s+[\w' ]{1,30}$", value)
+    if instead:
+        value = instead.group("new").strip(" ,.")  # "for tonight's jazz, not comedy"
     if len(value.split()) > (7 if long_form else 4):
         return None
-    if re.search(r"\bnot\b|n't\b|\bno longer\b|\bnever\b", value, re.I):
+    if not instead and re.search(r"\bnot\b|n't\b|\bno longer\b|\bnever\b", value, re.I):
         return None  # "they're not related" is a statement, not a new value
     if not long_form and _COMMAND_START.match(value):
         return None  # "actually, delete it" is a new request

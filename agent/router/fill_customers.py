@@ -19,13 +19,19 @@ _FACT = re.compile(
 )
 
 
+_ON_FILE = re.compile(
+    r"^(?:on|to|in|for)\s+[\w' ]{1,40}?\s*(?:file|record|account|profile|notes?)\b[,:;]?\s*", re.I
+)
+
+
 async def _note_body(f: Filler, required: bool) -> Any:
     if f.slots.quoted or f.slots.colon_text:
         return f.slots.quoted or f.slots.colon_text
     found = re.search(r"(?:note|remember|write down|jot down)(?: that)?\s+(?P<b>.+)$", f.slots.text,
                       re.I)  # fmt: skip
     if found:
-        return found.group("b").strip(" .")
+        body = re.sub(_ON_FILE, "", found.group("b"))  # "on Emily's file, she's got …"
+        return body.strip(" .,")
     person = await f.customer(False)
     fact = _FACT.search(f.slots.text)
     if person and fact:

@@ -94,8 +94,20 @@ async def _named_name(f: Filler, required: bool) -> Any:
         return f.slots.quoted
     if f.slots.proper:
         return f.slots.proper[0]
-    aside = _set_apart(f) if f.spec.name.startswith("create_") else None
-    return aside or _MISSING
+    if not f.spec.name.startswith("create_"):
+        return _MISSING
+    started = _STARTING.search(f.slots.text)
+    if started:
+        return " ".join(w[:1].upper() + w[1:] for w in started.group(1).split())
+    return _set_apart(f) or _MISSING
+
+
+# "we're starting a quiz night, every wednesday …": what is being started is the new show
+_STARTING = re.compile(
+    r"\b(?:starting|launching|running|hosting|trying)\s+(?:a|an|our|a new)\s+"
+    r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?)(?=\s*,|\s+(?:every|on|at|from|this|next|each)\b)",
+    re.I,
+)
 
 
 # A clause that is not a name: a day, a time, a number, a price, an order or a show's own name.
@@ -201,7 +213,7 @@ async def _max_uses(f: Filler, required: bool) -> Any:
 
 _KEY_FOR = re.compile(
     r"\b(?:key|token)s?\s+(?:for|called|named)\s+(?:the\s+|our\s+)?"
-    r"(?P<name>[\w' -]{2,60}?)\s*[.!?]?$",
+    r"(?P<name>[\w' -]{2,60}?)\s*(?:[,.!?]|$)",
     re.I,
 )
 

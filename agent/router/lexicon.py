@@ -154,17 +154,24 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "mark_do_not_call": W(
         "do not call|don't call|dont call|stop calling|no more calls|never phone|never call|"
-        "don't phone|do not phone|stop phoning|never ring|no phone calls|not be called",
+        "don't phone|do not phone|stop phoning|never ring|no phone calls|not be called|"
+        "want us phoning|want us calling|want us to call|want us to phone|phoning any more|"
+        "calling any more|stop ringing|no more calls",
         "call",
     ),
     "add_customer_note": W(
         "note that|make a note|remember that|add a note|write down|jot down|allergic|"
+        "put a note|stick a note|pop a note|leave a note|note on file|"
         "is vegetarian|is vegan|is gluten|is diabetic|hates|loves|doesn't like|does not like",
         "note",
-        patterns=(r"(?:note|remember|write down)(?: that)?\s+(?P<body>.+)$",),
+        patterns=(
+            r"(?:note|remember|write down)(?: that)?\s+(?:(?:on|to|in|for)\s+[\w' ]{1,40}?\s*"
+            r"(?:file|record|account|profile)\b[,:;]?\s*)?(?P<body>.+)$",
+        ),
     ),
     "get_customer_notes": W(
         "notes on|what notes|notes about|show notes|any allergies|allergies|dietary|"
+        "read back|read me back|"
         "anything to know about|anything i should know",
         "notes",
     ),
@@ -211,7 +218,9 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "postpone",
     ),
     "cancel_event": W(
-        "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel", "cancel"
+        "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel|is off|"
+        "is cancelled|is canceled|not happening|refund everyone|refund everybody|called off",
+        "cancel",
     ),
     "delete_event": W("delete the event|delete event|delete the show", "delete"),
     "set_event_visibility": W(
@@ -270,9 +279,14 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "off sale|back on sale",
         "price pause",
     ),
-    "add_tickets": W("add more tickets|release more|more seats|add seats|more tickets", "more"),
+    "add_tickets": W(
+        "add more tickets|release more|more seats|add seats|more tickets|stick another|"
+        "put another|add another|another on",
+        "more",
+    ),
     "toggle_all_tickets": W(
-        "stop all sales|stop selling|open sales|resume sales|pause sales|stop ticket sales",
+        "stop all sales|stop selling|open sales|resume sales|pause sales|stop ticket sales|"
+        "no more tickets|no more sales|full up|stop taking|sold enough",
         "sales resume pause reopen",
         flags={
             "on_sale": (
@@ -287,7 +301,11 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "create a promo|new promo|discount code|make a code|promo code for", "promo discount"
     ),
     "list_promo_codes": W("list promo|which codes|promo codes|discount codes", "promo codes"),
-    "validate_promo_code": W("is the code|code valid|does code work", "valid"),
+    "validate_promo_code": W(
+        "is the code|code valid|does code work|would it work|will it work|does it work|"
+        "how much with|be with",
+        "valid work apply",
+    ),
     "deactivate_promo_code": W("turn off code|deactivate|disable code", "deactivate"),
     "activate_promo_code": W("turn on code|reactivate|activate|enable code", "activate"),
     "delete_promo_code": W("delete promo|delete code", "delete"),
@@ -406,7 +424,8 @@ def build(registry: Registry) -> Lexicon:
             dict.fromkeys(
                 p
                 for t in curated.phrases
-                if (p := _phrase(t)) and (len(p) > 1 or len(words(t)) == 1 or p[0] not in common)
+                if (p := _phrase(t))
+                and (len(p) > 1 or len(words(t)) == 1 or p[0] not in common | _PARTICLES)
             )
         )
         for name in spec.input_model.model_fields:

@@ -157,6 +157,7 @@ _HOW_DID = re.compile(
     re.I,
 )
 _GROUP = re.compile(r"\b(party|family|group|crew|them all|all of them|the lot of them)\b", re.I)
+_CHANGING = re.compile(r"\b(update|change|set|make|fix|correct|bump|raise|lower)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(them|they|it|those|these|that one|all of them)\b", re.I)
 _FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
 _ALL = re.compile(r"\b(all|every|everything|entire|whole|any)\b", re.I)
@@ -207,6 +208,10 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         penalty -= 1.5  # an order to change something, not a question
     if "related_id" in fields and len(slots.people) >= 2 and slots.relation:
         penalty += 3.0  # "Jane is John's wife": two known people and how they relate
+    kin_of_focus = slots.relation and slots.pronoun in ("his", "her", "their")
+    kin_of_focus = kin_of_focus and focus.get("customer_id") and not _asks(slots.text)
+    if "related_id" in fields and len(slots.people) == 1 and kin_of_focus:
+        penalty += 3.0  # "his brother's Carlos Diaz": him, and Carlos
     if slots.team and spec.category == "about" and ({"name", "member_id"} & set(fields)):
         penalty += 2.5  # a team member is named
     if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
@@ -274,6 +279,8 @@ def _fits(spec: ToolSpec, slots: Slots) -> float:
         bonus -= 2.5 if known else 1.0
     elif named_person and not (personal & set(fields)):
         bonus -= 1.5
+    if slots.pronoun in ("he", "him", "his", "she", "her", "hers") and not (personal & set(fields)):
+        bonus -= 3.0  # "what's on her file": about her, not the listings
     if slots.shows and "event_id" in fields:
         bonus += 1.0 if fields["event_id"].is_required() else 0.4
     elif slots.show_word and slots.day is not None and "event_id" in fields:
@@ -338,7 +345,7 @@ def rank(
     day_show = day_show and not _EVERY_SHOW.search(slots.text)
     thing_pronoun = (
         recent is not None
-        and not recent.read_only
+        and (not recent.read_only or bool(_CHANGING.search(slots.text)))
         and not slots.people
         and bool(_THING_PRONOUN.search(slots.text))
     )

@@ -66,6 +66,8 @@ _CODE = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9_-]{2,39})\b",
     re.I,
 )
+# "… be with student20": a word of letters and digits that something is "with"
+_USED_CODE = re.compile(r"\b(?:with|using|use|apply)\s+(?:the\s+)?([a-z]+\d+[a-z\d]*)\b", re.I)
 _CAPS_CODE = re.compile(r"\b([A-Z][A-Z0-9]*\d[A-Z0-9]*)\b")
 _NOT_CODES = frozenset(
     [
@@ -82,13 +84,17 @@ _TIME_CUE = re.compile(
     r"|in \d+ (?:day|week|month)s?"
     r"|" + "|".join(WEEKDAYS) + r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
+_CLOCK_IN = re.compile(r"\b\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|a\.m\.?|p\.m\.?)(?!\w)", re.I)
 _BARE_CLOCK = re.compile(
     r"(?:at\s+)?(\d{1,2})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)?(?:\s+o'?clock)?", re.I
 )
 _USUAL = re.compile(r"\b(the usual|same as (?:always|usual|last time)|his usual|her usual)\b")
 # Words that only soften or date a question ("so far", "money wise", "as of now").
 _FILLER = re.compile(r"\bso (?P<a>far)\b|\b\w+[- ](?P<b>wise)\b|\bas (?P<c>of) now\b")
-_NEGATED = re.compile(r"\b(no longer|not|isn't|isnt|aren't|don't|dont|never|remove|stop|off)\b")
+_NEGATED = re.compile(
+    r"\b(no longer|not|isn't|isnt|aren't|don't|dont|doesn't|doesnt|won't|wont|never|remove|stop|"
+    r"off|any more|anymore)\b"
+)
 
 
 @dataclass
@@ -146,6 +152,7 @@ class Slots:
         # "at 8" or "at 7:30" for a show means the evening.
         text = spoken_dates(self.numbered, self.now.astimezone(self.tz).date())
         text = re.sub(r"\bat (\d{1,2}) ([0-5]\d)\b", r"at \1:\2", text)  # "at seven thirty"
+        text = re.sub(r"\bhalf (?:past )?(\d{1,2})\b", r"\1:30", text)  # "half seven" (British)
         text = re.sub(
             r"\bat ([1-9]|1[01])(:[0-5]\d)?(?!\d|:|\s*(?:am|pm|a\.m|p\.m|o'clock in the morning))",
             r"at \1\2pm",
@@ -166,7 +173,14 @@ class Slots:
         )
         if not found:
             return None
-        return max(found, key=lambda item: len(item[0]))[1]
+        when = max(found, key=lambda item: len(item[0]))[1]
+        clock = _CLOCK_IN.search(text)
+        if when.hour == 0 and when.minute == 0 and clock:
+            # "sunday the 13th of december, 6 pm": the date and the hour found apart
+            at = self._clock_today(clock.group(0))
+            if at is not None:
+                when = when.replace(hour=at.hour, minute=at.minute)
+        return when
 
     def _clock_today(self, text: str) -> datetime | None:
         found = _BARE_CLOCK.fullmatch(text.strip(" .!?"))
@@ -207,12 +221,17 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
         text_no_url = text
     slots.color = values.color(text)
     slots.named = values.named(text)
+    for naming in re.finditer(r"\b(called|named)\s+\w", low):
+        slots.consumed.add(naming.group(1))  # "anyone called Garcia" names; nobody phones
     slots.colon_text = values.after_colon(text_no_url)
     _contacts(slots, text_no_url)
     _ids_and_codes(slots, text_no_url)
     _money_and_numbers(slots)
     periods(slots, low)
     _shows(slots, catalog)
+    on_its_day = slots.shows and slots.shows[0].starts_at.astimezone(tz).date() == slots.day
+    if on_its_day:
+        slots.period = None  # "how's the salsa thing friday doing": that show, on its day
     _tiers(slots, catalog)
     known = {w for show in catalog.shows for w in show.key.split()}
     known |= {w for show in catalog.shows for t in show.tiers for w in t.key.split()}
@@ -285,7 +304,7 @@ def _spoken_number(numbered: str) -> tuple[str, str] | None:
 def _ids_and_codes(slots: Slots, text: str) -> None:
     for kind, number in _ID.findall(slots.numbered):
         slots.ids.setdefault("webhook" if kind == "hook" else kind, int(number))
-    code = _CODE.search(text) or _CAPS_CODE.search(text)
+    code = _CODE.search(text) or _CAPS_CODE.search(text) or _USED_CODE.search(text)
     if code is None and re.search(r"\b(?:code|coupon|voucher|promo)s?\b", text, re.I):
         code = _ALL_CAPS.search(text)
     if code and code.group(1).lower() in _NOT_CODES and not code.group(1).isupper():

@@ -7,8 +7,8 @@ from __future__ import annotations
 # the ranker adds the words on the right after the word on the left.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "switch off": ("deactivate",), "turn off": ("deactivate",), "disable": ("deactivate",),
-    "kill": ("deactivate", "revoke", "delete"), "retire": ("deactivate",),
-    "expire": ("deactivate",),
+    "kill": ("deactivate", "revoke"), "bin": ("delete",), "ditch": ("delete",),
+    "retire": ("deactivate",), "expire": ("deactivate",),
     "switch on": ("activate",), "turn on": ("activate",), "enable": ("activate",),
     "reenable": ("activate",), "revive": ("activate",),
     "coupon": ("promo", "code"), "voucher": ("promo", "code"), "discount": ("promo",),
@@ -72,7 +72,10 @@ CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...]
     (("off", frozenset({"turn", "switch"})), ("pause", "deactivate")),
     (("waitlist", frozenset({"put", "add", "join", "sign", "want", "on", "onto"})), ("join",)),
     (("code", frozenset({"work", "valid", "apply", "good", "accept"})), ("validate",)),
-    (("note", frozenset({"add", "make", "write", "jot", "put", "leave"})), ("add",)),
+    (
+        ("note", frozenset({"add", "make", "write", "jot", "put", "leave", "stick", "pop"})),
+        ("add",),
+    ),
     (("category", frozenset({"out", "remove", "untag", "drop", "off"})), ("remove",)),
     (("message", frozenset({"sent", "send", "went", "go", "out"})), ("list",)),
     # "how many tix have gone", "how many went": sold

@@ -138,6 +138,15 @@ _NOT_PROPER = frozenset(
 )
 
 
+_WEEKDAYS_AND_MONTHS = frozenset(
+    [
+        *("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        *("January", "February", "March", "April", "May", "June", "July", "August"),
+        *("September", "October", "November", "December"),
+    ]
+)
+
+
 def proper_names(text: str, exclude: set[str]) -> list[str]:
     """Capitalised runs that are not sentence words or known show names ("Ann Lee")."""
     text = _URL.sub(" ", text)
@@ -146,7 +155,13 @@ def proper_names(text: str, exclude: set[str]) -> list[str]:
     for match in _PROPER.finditer(text):
         words = match.group(1).split()
         keep_the = match.start() > 0 and words[0] == "The" and len(words) > 1
-        parts = [p for p in words if p not in _NOT_PROPER or (keep_the and p == "The")]
+        parts = [
+            p
+            for i, p in enumerate(words)
+            if p not in _NOT_PROPER
+            or (keep_the and p == "The")
+            or (i > 0 and p in _WEEKDAYS_AND_MONTHS and words[i - 1] not in _NOT_PROPER)
+        ]  # "Soul Sunday" keeps its Sunday; "Friday" alone is a day
         if parts and all(p.lower() in exclude for p in parts):
             continue  # a show or tier already known ("Jazz Night")
         if parts:
