@@ -88,6 +88,13 @@ def _focus_from(
             new["ticket_ids"] = [t["id"] for t in admitted]
         if isinstance(data.get("event_id"), int):
             new["event_id"] = data["event_id"]
+        if "customer_id" not in data and isinstance(arguments.get("email"), str):
+            # someone given by name and email (joined a waitlist): "she" is them next
+            same = new.get("customer_email") == arguments["email"]
+            new.pop("customer_id", None)
+            new["customer_email"] = arguments["email"]
+            if arguments.get("name") or not same:
+                new["customer_name"] = str(arguments.get("name") or arguments["email"])
         held = [g for g in data.get("guests") or [] if isinstance(g, dict)]
         if held and len({g.get("customer_id") for g in held}) == 1:
             # "is Jane on the list?" then "check her in": the one guest found is "her" next

@@ -13,7 +13,7 @@ from ..context import AgentContext
 from ..router.answers import correction, is_no, is_undo, ordinal
 from ..router.rank import rank
 from ..router.slots import extract, spoken_value
-from ..router.text import fold
+from ..router.text import STOP, fold, words
 from ..state import Intent, Outcome, Pending, State
 
 CONFIDENT = 6.0  # a local score past this (with a clear margin) never asks the LLM
@@ -216,6 +216,7 @@ def _undo(state: State) -> dict[str, Any]:
 WEAK = 2.5
 SURE_DESTRUCTIVE = 3.5  # below this, something irreversible is not guessed at
 GUESS = 2.0  # below this, nothing is: the sentence is about none of the tools
+FOLLOW_UP_MAX = 4.0  # "and …" scoring past this for another tool is a new request
 
 
 def _gives_a_value(slots: Any) -> bool:
@@ -290,8 +291,11 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
             }
     lead = _FOLLOW_UP.match(text)
     follow_up = bool(lead) and not _looks_like_command(text[lead.end() :] if lead else text, ctx)
-    if follow_up and ranked and ranked[0].score >= CONFIDENT and last and ranked[0].tool != last:
-        follow_up = ctx.runner.spec(ranked[0].tool).category == ctx.runner.spec(last).category
+    rest = words(text[lead.end() :]) if lead else []
+    own_words = [t for t in rest if t not in STOP and t not in slots.consumed and t != "what"]
+    another = bool(ranked) and ranked[0].score >= FOLLOW_UP_MAX and ranked[0].tool != last
+    # "and have any messages failed to send?": a request of its own ("and VIP?" is not)
+    follow_up = follow_up and not (another and len(own_words) >= 3)
     if follow_up and _gives_a_value(slots) and state.get("last_intent"):
         # "and for salsa?", "what about tomorrow's show?": the last question about another value;
         # "also Raj Mehta": the last change once more, for another.

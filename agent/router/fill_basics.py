@@ -53,6 +53,11 @@ async def _customers_tickets(f: Filler, statuses: tuple[str, ...]) -> list[Any]:
         args["event_id"] = show.id
     result = await f.read("get_customer_tickets", **args)
     mine = [t for t in result.tickets if t.status in statuses]
+    if not show and f.slots.day is not None:
+        # "won't make tonight": the ticket for the show on that day, when there is one
+        day = f.slots.day
+        that_day = [t for t in mine if t.event_starts_at.astimezone(f.slots.tz).date() == day]
+        mine = that_day or mine
     own = [t for t in mine if t.holder_customer_id == person.id]
     chosen = own or mine
     if not chosen:

@@ -117,6 +117,8 @@ async def _waitlist_entry(f: Filler, required: bool) -> Any:
 async def _email(f: Filler, required: bool) -> Any:
     if f.slots.email:
         return f.slots.email
+    if f.slots.pronoun and f.focus.get("customer_email") and not f.slots.people:
+        return f.focus["customer_email"]  # "where's she in the queue" after putting her on
     if required:
         person = await f.customer(False)
         if person and person.email:

@@ -113,7 +113,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "get_customer_tickets": W(
         "his tickets|her tickets|their tickets|tickets did buy|tickets has bought|"
-        "tickets is holding|tickets does hold",
+        "tickets is holding|tickets does hold|got booked|booked in for|tickets for what",
         "holds bought",
     ),
     "get_customer_party": W(
@@ -177,7 +177,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "link_customers": W(
         "is the wife of|wife is|husband is|are married|is related|link",
-        "wife husband married related colleague coworker cousin sibling partner relative",
+        "wife husband married related colleague coworker cousin sibling partner relative "
+        "brother sister son daughter mother father friend",
     ),
     "unlink_customers": W("not related|unlink|remove the link", "unlink"),
     "delete_customer": W("delete customer|remove customer|delete the customer", "delete"),
@@ -312,7 +313,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     # waitlist
     "get_waitlist": W("waitlist|waiting list|who is waiting", "waitlist"),
     "join_waitlist": W(
-        "put on the waitlist|add to waitlist|join waitlist|add to the waiting",
+        "put on the waitlist|add to waitlist|join waitlist|add to the waiting|"
+        "on the waiting list|onto the waiting list|onto the waitlist",
         "waitlist",
         patterns=(r"^\s*(?:please\s+)?(?:wait-?list|waiting-list)\s+(?!for\b|of\b)\w",),
     ),

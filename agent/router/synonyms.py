@@ -70,7 +70,13 @@ CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...]
     ),
     (("on", frozenset({"turn", "switch", "back", "put"})), ("resume", "activate", "open")),
     (("off", frozenset({"turn", "switch"})), ("pause", "deactivate")),
-    (("waitlist", frozenset({"put", "add", "join", "sign", "want", "on", "onto"})), ("join",)),
+    (
+        (
+            "waitlist",
+            frozenset({"put", "add", "join", "sign", "want", "on", "onto", "stick", "pop"}),
+        ),
+        ("join",),
+    ),
     (("code", frozenset({"work", "valid", "apply", "good", "accept"})), ("validate",)),
     (
         ("note", frozenset({"add", "make", "write", "jot", "put", "leave", "stick", "pop"})),
