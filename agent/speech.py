@@ -79,7 +79,8 @@ def _waitlist(d: Data, a: Data, s: Speaker) -> str:
 
 def _promo_check(d: Data, a: Data, s: Speaker) -> str:
     if not d.get("valid"):
-        return f"{d['code']} can't be used: {d.get('reason') or 'it is not valid'}."
+        why = (d.get("reason") or "it is not valid").rstrip(".")
+        return f"{d['code']} can't be used: {why}."
     off = f"{d['amount']} percent" if d.get("kind") == "percent" else money(d.get("amount"))
     said = f"{d['code']} is valid, {off} off"
     if d.get("discount_cents"):
@@ -330,6 +331,14 @@ def _promo_made(d: Data, a: Data, s: Speaker) -> str:
 
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
     "create_promo_code": _promo_made,
+    "add_event_categories": lambda d, a, s: (
+        f"{d['event_name']} is now under {listing([c['name'] for c in d['categories']])}."
+    ),
+    "remove_event_categories": lambda d, a, s: (
+        f"{d['event_name']} is now under {listing([c['name'] for c in d['categories']])}."
+        if d["categories"]
+        else f"{d['event_name']} has no categories now."
+    ),
     "add_customer_note": lambda d, a, s: (
         f"Noted for {s.focus.get('customer_name') or 'them'}: {d['body'].rstrip('.')}."
     ),

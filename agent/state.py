@@ -18,6 +18,7 @@ class Focus(TypedDict, total=False):
     customer_id: int
     customer_name: str
     customer_email: str  # someone the catalog may not know yet (just joined the waitlist)
+    code: str  # the promo code just made or talked about ("would it work for comedy?")
     ticket_ids: list[int]
     party: list[int]
     ids: dict[str, int]  # the thing just made: {"promo_code_id": 3, "code_id": 3, …}

@@ -88,6 +88,8 @@ def _focus_from(
             new["ticket_ids"] = [t["id"] for t in admitted]
         if isinstance(data.get("event_id"), int):
             new["event_id"] = data["event_id"]
+        if isinstance(data.get("code"), str):
+            new["code"] = data["code"]
         if "customer_id" not in data and isinstance(arguments.get("email"), str):
             # someone given by name and email (joined a waitlist): "she" is them next
             same = new.get("customer_email") == arguments["email"]

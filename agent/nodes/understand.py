@@ -219,6 +219,15 @@ GUESS = 2.0  # below this, nothing is: the sentence is about none of the tools
 FOLLOW_UP_MAX = 4.0  # "and …" scoring past this for another tool is a new request
 
 
+def _takes(spec: Any, slots: Any) -> bool:
+    """Whether the last tool has a place for the show or person a follow-up names."""
+    fields = set(spec.input_model.model_fields)
+    if slots.shows and not fields & {"event_id", "series_id", "q"}:
+        return False
+    people = {"customer_id", "name", "customer", "q", "email", "to_name", "ticket_id"}
+    return not (slots.people and not fields & people)
+
+
 def _gives_a_value(slots: Any) -> bool:
     return bool(
         slots.people
@@ -296,6 +305,8 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     another = bool(ranked) and ranked[0].score >= FOLLOW_UP_MAX and ranked[0].tool != last
     # "and have any messages failed to send?": a request of its own ("and VIP?" is not)
     follow_up = follow_up and not (another and len(own_words) >= 3)
+    if follow_up and last and not _takes(ctx.runner.spec(last), slots):
+        follow_up = False  # "and put the open mic in it" after making a category: no show there
     if follow_up and _gives_a_value(slots) and state.get("last_intent"):
         # "and for salsa?", "what about tomorrow's show?": the last question about another value;
         # "also Raj Mehta": the last change once more, for another.

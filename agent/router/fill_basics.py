@@ -262,7 +262,10 @@ async def _query(f: Filler, required: bool) -> Any:
     if f.slots.phone:
         return f.slots.phone
     if f.slots.people:
-        return f.slots.people[0].text
+        mention = f.slots.people[0]
+        if len(mention.candidates) == 1 and "customer0" not in f.memo:
+            f.memo["customer0"] = mention.candidates[0]  # "is Mike coming?": he is "him" next
+        return mention.text
     if f.spec.name == "guest_list" and f.slots.pronoun and f.focus.get("customer_name"):
         return f.focus["customer_name"]  # "is she in?": the guest just talked about
     return _MISSING

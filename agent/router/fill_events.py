@@ -67,7 +67,12 @@ async def _changed_categories(f: Filler, required: bool) -> Any:
 
 async def _category_ids(f: Filler, required: bool) -> Any:
     found = await _categories(f)
-    return [c.id for c in found] if found else _MISSING
+    if found:
+        return [c.id for c in found]
+    made = (f.focus.get("ids") or {}).get("category_id")
+    if made and f.slots.event_pronoun:
+        return [made]  # "put the open mic in it" right after making the category
+    return _MISSING
 
 
 async def _category_id(f: Filler, required: bool) -> Any:

@@ -353,7 +353,12 @@ async def _code(f: Filler, required: bool) -> Any:
         return f.slots.code
     if f.slots.named:
         return f.slots.named.upper().replace(" ", "")
-    return spoken_code(f.slots.text) or _MISSING
+    spoken = spoken_code(f.slots.text)
+    if spoken:
+        return spoken
+    if f.focus.get("code") and re.search(r"\b(it|that|this|the code)\b", f.slots.text, re.I):
+        return f.focus["code"]  # "would it work for comedy hour?" right after making it
+    return _MISSING
 
 
 async def _promo_id(f: Filler, required: bool) -> Any:

@@ -68,13 +68,18 @@ _NAMED_COLOR = re.compile(
 )
 
 
+_COLOR_CLAUSE = re.compile(
+    rf",\s*(?:in\s+)?(?:dark\s+|light\s+|bright\s+)?({'|'.join(COLOR_NAMES)})\s*(?:[,.!]|$)", re.I
+)
+
+
 def color(text: str) -> str | None:
     """ "#4f46e5", or a colour named where a colour is being set ("make it purple", "colour to
     orange"); a colour word alone ("Rose White") is a name."""
     found = _COLOR.search(text)
     if found:
         return found.group(0).lower()
-    spoken = _NAMED_COLOR.search(text)
+    spoken = _NAMED_COLOR.search(text) or _COLOR_CLAUSE.search(text)  # "… called Family, green"
     return COLOR_NAMES[spoken.group(1).lower()] if spoken else None
 
 
