@@ -90,6 +90,10 @@ def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
             name = _spoken_name(text)
             if name:
                 arguments[field] = name
+                rest = re.sub(re.escape(name), " ", text, flags=re.I)
+                if not re.search(r"[@\d]", rest):
+                    # only the name ("priya patel"): nothing else is read again
+                    return {**intent, "arguments": arguments, "routed_by": "memory"}
         return {**intent, "arguments": arguments, "override": text, "routed_by": "memory"}
     return None
 

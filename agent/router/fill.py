@@ -27,6 +27,9 @@ MAX_OPTIONS = 3
 # At the door "tonight's show" goes without saying; elsewhere a missing show is asked for.
 DOOR_CATEGORIES = frozenset({"checkin", "tickets", "orders", "dashboard"})
 
+_PLACEHOLDER = re.compile(
+    r"(?:someone|somebody|anyone|another person|a friend|a mate|them|him|her)(?: else)?"
+)
 _EVERY_SHOW = re.compile(
     r"\b(?:all|every|across|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?|gigs?)\b|"
     r"\boverall\b|\bin total\b|\ball told\b",
@@ -209,6 +212,8 @@ class Filler:
                 value = match.group(name).strip(" ,.!?")
                 if name in ("name", "to_name", "title") and not is_name(value):
                     continue
+                if name in ("name", "to_name") and _PLACEHOLDER.fullmatch(value.lower()):
+                    continue  # "to someone else": a name still to be asked for
                 if name == "name" and value.lower() in PERSON_PRONOUNS:
                     continue
                 shows = {w for show in self.slots.shows for w in show.key.split()}
@@ -223,9 +228,11 @@ class Filler:
         words = TOOL_WORDS.get(self.spec.name)
         if words and name in words.flags:
             yes, no = words.flags[name]
-            if re.search(no, self.slots.text, re.I):
+            # the flag's words outside names: "open mic" opens nothing
+            free = " ".join(t for t in self.slots.tokens if t not in self.slots.consumed)
+            if re.search(no, free, re.I):
                 return False
-            if re.search(yes, self.slots.text, re.I):
+            if re.search(yes, free, re.I):
                 return True
             return _MISSING if not info.is_required() else True
         for choice in _literals(info.annotation):
@@ -280,6 +287,10 @@ QUESTIONS = {
     "capacity": "How many people does it hold?",
     "url": "What's the web address?",
     "starts_at": "When does it start?",
+    "to_name": "Who is it going to?",
+    "phone": "What's the phone number?",
+    "price_cents": "How much is it?",
+    "new_starts_at": "When should it move to?",
 }
 
 

@@ -292,7 +292,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
         flags={
             "on_sale": (
                 r"\b(open|resume|start|restart|back on)\b",
-                r"\b(stop|pause|close|halt|suspend)\b",
+                r"\b(stop|pause|close|halt|suspend|no more|full up)\b",
             )
         },
     ),

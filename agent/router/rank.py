@@ -185,6 +185,8 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
     for test, name, bonus in _OFFERS:
         if name in fields and test(slots):
             penalty += bonus
+    if slots.url and not any(n.endswith("url") for n in fields):
+        penalty -= 1.5  # a web address said: a tool that takes one
     made_ids = focus.get("ids") or {}
     for name, info in fields.items():
         noun = name.removesuffix("_id")

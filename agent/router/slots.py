@@ -49,6 +49,10 @@ PERSON_PRONOUNS = frozenset(
 EVENT_PRONOUNS = frozenset(["it"])
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Speech-to-text writes "to" as "two" before a person or a date: no number is meant there.
+_MISHEARD_TO = re.compile(
+    r"\btwo\s+(someone|somebody|her|him|them|the|a|an|my|his|their|me|us|next|this)\b", re.I
+)
 _EMAIL_LABEL = re.compile(r"(?:^|[,;(]\s*)(?:(?:her|his|their)\s+)?(e-?mail)(?:\s+is)?:?\s*$", re.I)
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _MONEY = re.compile(
@@ -205,6 +209,7 @@ class Slots:
 
 
 def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
+    text = _MISHEARD_TO.sub(r"to \1", text)  # "give her ticket two someone else"
     tokens = words(text)
     low = fold(text)
     numbered = alpha2digit(low, "en", threshold=0)
