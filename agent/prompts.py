@@ -3,6 +3,7 @@ the confirmation questions."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tools.registry import ToolSpec
@@ -42,6 +43,11 @@ def confirmation_question(spec: ToolSpec, intent: Any, names: dict[int, str]) ->
         name = arguments.get("name")
         target = f"{rest} {name}" if name else f"the {rest}" if rest else ""
     where = f" for {event}" if event and event not in target else ""
+    moved = arguments.get("new_starts_at")
+    if isinstance(moved, str) and event and verb == "postpone":  # where it moves to, said first
+        at = datetime.fromisoformat(moved)
+        hour = at.strftime("%I:%M %p").lstrip("0").replace(":00", "").lower()
+        return f"Move {event} to {at:%A %B} {at.day} at {hour}? Say yes to go ahead."
     part = arguments.get("amount_cents")
     if isinstance(part, int) and verb == "refund":  # a partial refund says how much
         dollars, cents = divmod(part, 100)

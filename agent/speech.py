@@ -356,6 +356,7 @@ SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
         else f"No reminder for {s.event_name(d['event_id'])}."
     ),
     "create_event": lambda d, a, s: f"Created {d['name']}, {s.when(d['starts_at'])}.",
+    "postpone_event": lambda d, a, s: f"{d['name']} now starts {s.when(d['starts_at'])}.",
     "get_customer_notes": _notes,
     "remove_from_waitlist": lambda d, a, s: (
         f"Took {d['name']} off the waitlist for {s.event_name(d.get('event_id'))}."

@@ -32,7 +32,19 @@ def spoken_dates(text: str, today: date) -> str:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return f"{_MONTHS[month - 1].title()} {day} {year}"
 
+    def following(match: re.Match[str]) -> str:
+        # "the following friday", "friday after next": not the coming one, the one after it
+        ahead = (WEEKDAYS.index(match.group(1).lower()) - today.weekday()) % 7 or 7
+        day = today + timedelta(days=ahead + 7)
+        return f"{_MONTHS[day.month - 1].title()} {day.day} {day.year}"
+
     text = _ORDINAL_DAY.sub(month_day, text)
+    text = re.sub(
+        rf"\b(?:the )?following ({'|'.join(WEEKDAYS)})\b|\b({'|'.join(WEEKDAYS)}) after next\b",
+        lambda m: following(m) if m.group(1) else following(re.match(r"(\w+)", m.group(2))),
+        text,
+        flags=re.I,
+    )
     has_time = re.search(r"\bat \d|\d\s*(?:am|pm)\b|\d:\d\d", text, re.I)
     evening = "" if has_time else " at 8pm"
     return re.sub(r"\b(tomorrow|tonight) (?:night|evening)\b", rf"\1{evening}", text, flags=re.I)
