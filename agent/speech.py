@@ -170,6 +170,12 @@ def _availability(d: Data, a: Data, s: Speaker) -> str:
     name = d.get("name") or d.get("event_name") or s.event_name(d.get("event_id"))
     if not left:
         return f"{name} is sold out."
+    said = s.focus.get("_text", "")
+    asked = [
+        t for t in tiers if len(tiers) > 1 and re.search(rf"\b{re.escape(t['name'])}\b", said, re.I)
+    ]
+    if len(asked) == 1:  # "how many standard left for salsa": that tier
+        return f"{asked[0]['remaining']} {asked[0]['name']} left for {name}."
     parts = listing([f"{t['remaining']} {t['name']}" for t in tiers if t.get("remaining")])
     return f"{name} has {left} tickets left: {parts}."
 
@@ -329,7 +335,21 @@ def _promo_made(d: Data, a: Data, s: Speaker) -> str:
     return f"Code {d['code']} is live: {off} off{where}{limit}."
 
 
+def _tier_changed(d: Data, a: Data, s: Speaker) -> str:
+    said = []
+    if "price_cents" in a:
+        said.append(f"costs {money(d['price_cents'])}")
+    if "capacity" in a:
+        said.append(f"holds {d['capacity']}")
+    if "status" in a:
+        said.append("paused" if d["status"] == "paused" else "on sale")
+    if said == ["paused"] or said == ["on sale"]:
+        return f"{d['name']} is now {said[0]}."
+    return f"{d['name']} now {listing(said)}." if said else f"Updated {d['name']}."
+
+
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
+    "update_ticket_tier": _tier_changed,
     "create_promo_code": _promo_made,
     "add_event_categories": lambda d, a, s: (
         f"{d['event_name']} is now under {listing([c['name'] for c in d['categories']])}."

@@ -100,6 +100,15 @@ def _merge(slots: Slots, extra: Slots) -> None:
 _NAME_FIELDS = ("name", "to_name")
 
 
+def _one_tier(slots: Slots) -> int | None:
+    """The one tier of the one show the sentence names, if it names exactly one."""
+    if len(slots.tier_keys) != 1 or len(slots.shows) != 1:
+        return None
+    key = slots.tier_keys[0]
+    found = [t.id for t in slots.shows[0].tiers if t.key == key or key in t.key.split()]
+    return found[0] if len(found) == 1 else None
+
+
 def _written_names(arguments: dict[str, Any]) -> dict[str, Any]:
     """ "priya shah", "front row" (speech-to-text without capitals) → "Priya Shah", "Front Row";
     a name that has capitals already is kept as said ("iPhone Night", "DJ Kool")."""
@@ -173,4 +182,7 @@ async def resolve(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         about.update(event_id=show.id, event_name=show.name)
     if "tickets" in filler.memo:
         about["ticket_ids"] = [t.ticket_id for t in filler.memo["tickets"]]
+    tier = _one_tier(slots)
+    if tier is not None:  # "how many Standard left?" then "make that one $18": that tier
+        about["ids"] = {**(focus.get("ids") or {}), "tier_id": tier}
     return {"intent": {**intent, "arguments": filled, "focus": about}}

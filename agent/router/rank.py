@@ -50,10 +50,10 @@ def _stems(slots: Slots) -> list[str]:
         for t in slots.tokens
         if t not in slots.consumed and (t not in _IGNORED or t in keep)
     ]
-    return expand(stems)
+    return expand(stems, {stem(t) for t in slots.tokens})
 
 
-def expand(stems: list[str]) -> list[str]:
+def expand(stems: list[str], said: set[str] | None = None) -> list[str]:
     """Everyday words for the registry's words, added after the word they stand for, and the
     words two-word phrases stand for ("switch off" → deactivate)."""
     out: list[str] = []
@@ -62,7 +62,7 @@ def expand(stems: list[str]) -> list[str]:
         pair = f"{s} {stems[i + 1]}" if i + 1 < len(stems) else ""
         out.extend(_SYN.get(pair, ()))
         out.extend(_SYN.get(s, ()))
-    present = set(out)
+    present = set(out) | (said or set())  # context may be a small word ("make *that* …")
     for (word, context), adds in _CONTEXT:
         if word in present and present & context:
             out.extend(adds)

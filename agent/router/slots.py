@@ -364,6 +364,8 @@ def _money_and_numbers(slots: Slots) -> None:
     text = re.sub(r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b", " ", text)
     text = re.sub(r"\b(?:last|past|next|in)\s+\d+\s+\w+", " ", text)
     text = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", text)
+    # "that one", "the 1 ending …", "which one": a pointer, not a count
+    text = re.sub(r"\b(?:that|this|the|which|any|every|no|some|other)\s+1\b", " ", text)
     slots.capacity = values.capacity(text)
     worded = values.quantity_word(text)
     for number in re.findall(r"\b\d{1,4}\b", text):

@@ -84,6 +84,8 @@ CONTEXT_SYNONYMS: tuple[tuple[tuple[str, frozenset[str]], tuple[str, ...]], ...]
     ),
     (("category", frozenset({"out", "remove", "untag", "drop", "off"})), ("remove",)),
     (("message", frozenset({"sent", "send", "went", "go", "out"})), ("list",)),
+    # "make that one $18", "make it 20 dollars": a change to the thing just talked about
+    (("make", frozenset({"that", "it", "them"})), ("update",)),
     # "how many tix have gone", "how many went": sold
     (("gone", frozenset({"many", "much"})), ("sell",)),
     (("went", frozenset({"many", "much"})), ("sell",)),
