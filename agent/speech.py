@@ -181,7 +181,9 @@ def _availability(d: Data, a: Data, s: Speaker) -> str:
 
 
 def _stats(d: Data, a: Data, s: Speaker) -> str:
-    return f"{d['checked_in']} of {d['expected']} are in for {d['event_name']}."
+    waiting = d["expected"] - d["checked_in"]
+    rest = f"; {waiting} still to come" if waiting > 0 else ""
+    return f"{d['checked_in']} of {d['expected']} are in for {d['event_name']}{rest}."
 
 
 def _purchase(d: Data, a: Data, s: Speaker) -> str:
@@ -299,7 +301,12 @@ def _one_guest(guests: list[Data], asked: str, event: str, listed: bool = False)
 
 def _tiers(d: Data, a: Data, s: Speaker) -> str:
     tiers = d.get("tiers", d if isinstance(d, list) else [])
-    return listing([f"{t['name']} at {money(t['price_cents'])}" for t in tiers]) + "."
+    said = [
+        f"{t['name']} at {money(t['price_cents'])}"
+        + (f", {t['status']}" if t.get("status") == "paused" else "")
+        for t in tiers
+    ]
+    return listing(said) + "."
 
 
 def _linked(d: Data, a: Data, s: Speaker) -> str:
@@ -350,6 +357,10 @@ def _tier_changed(d: Data, a: Data, s: Speaker) -> str:
 
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
     "update_ticket_tier": _tier_changed,
+    "get_event_dashboard": lambda d, a, s: (
+        f"{d['name']}: {d['tickets_sold']} of {d['capacity']} sold for {money(d['net_cents'])}, "
+        f"{d['checked_in']} checked in."
+    ),
     "create_promo_code": _promo_made,
     "add_event_categories": lambda d, a, s: (
         f"{d['event_name']} is now under {listing([c['name'] for c in d['categories']])}."

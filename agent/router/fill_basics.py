@@ -266,6 +266,10 @@ async def _query(f: Filler, required: bool) -> Any:
         if len(mention.candidates) == 1 and "customer0" not in f.memo:
             f.memo["customer0"] = mention.candidates[0]  # "is Mike coming?": he is "him" next
         return mention.text
+    if f.spec.name == "guest_list" and f.slots.relation and f.focus.get("customer_id"):
+        relative = await f.customer(False)  # "is his wife here yet": her name
+        if relative is not None:
+            return relative.name
     if f.spec.name == "guest_list" and f.slots.pronoun and f.focus.get("customer_name"):
         return f.focus["customer_name"]  # "is she in?": the guest just talked about
     return _MISSING

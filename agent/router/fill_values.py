@@ -30,7 +30,9 @@ _TITLE = re.compile(
     re.I,
 )
 _BODY = re.compile(r"\b(?:to say|to read|saying|that says|reads?)\s*:?\s+(?P<body>.{3,})$", re.I)
-_PAUSE = re.compile(r"\b(stop|pause|halt|suspend|freeze|close|hold off|off sale)\b", re.I)
+_PAUSE = re.compile(
+    r"\b(stop|pause|halt|suspend|freeze|close|hold off|off sale|kill|shut|pull)\b", re.I
+)
 _RESUME = re.compile(r"\b(resume|restart|reopen|re-open|start|back on|open|unpause)\b", re.I)
 # Everyday words for a Literal field's values.
 LITERAL_SYNONYMS: dict[str, dict[str, str]] = {
@@ -432,7 +434,7 @@ _EVENT_KINDS = (
     (r"\bticket (?:purchase|sale)s?\b|\btickets? (?:bought|sold)\b", "ticket.purchased"),
     (r"\b(?:orders?|sales?|purchases?|bought|sold)\b", "order.*"),
     (r"\b(?:customers?|sign ?ups?|registrations?)\b", "customer.*"),
-    (r"\b(?:check[- ]?ins?|arrivals?|scans?)\b", "ticket.*"),
+    (r"\b(?:check[- ]?ins?|arrivals?|scans?)\b", "ticket.checked_in"),
     (r"\b(?:events?|shows?)\b(?! to)", "event.*"),
     (r"\bwait ?list", "waitlist.*"),
 )

@@ -40,7 +40,8 @@ _NAME = r"(?P<name>[\w'. -]+?)"
 TOOL_WORDS: dict[str, ToolWords] = {
     # check-in
     "check_in_by_name": W(
-        "check in|checkin|check-in|arrive|is here|are here|just got here|let in|admit|showed up",
+        "check in|checkin|check-in|arrive|is here|are here|just got here|let in|admit|showed up|"
+        "let thru|let through",
         "door entry",
         flags={"all_tickets": (r"\b(all|every|both)\b", r"$^")},
     ),
@@ -55,7 +56,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
         "how many check in|how many are in|how many have arrive|door going|"
         "checked in so far|how many people are here|headcount|head count|how many scanned|"
         "how many in the room|how many inside|how many through|through the door|"
-        "door looking|how is the door",
+        "door looking|how is the door|no shows|no-shows|still to come|yet to arrive|not in yet",
         "attendance turnout",
     ),
     # sales and reports
@@ -89,7 +90,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "refund_order": W("refund the whole order|refund all|refund every|refund the order", "order"),
     "cancel_ticket": W("void|cancel ticket|cancel the ticket|scrap the ticket", "void"),
     "transfer_ticket": W(
-        "transfer|give ticket to|move ticket to|reassign|put in name",
+        "transfer|give ticket to|move ticket to|reassign|put in name|giving her ticket|"
+        "giving his ticket",
         "transfer",
         patterns=(r"\b(?:to|for)\s+(?P<to_name>[A-Za-z][\w'.-]+(?: [A-Z][\w'.-]+)?)\s*$",),
     ),
@@ -113,7 +115,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "get_customer_tickets": W(
         "his tickets|her tickets|their tickets|tickets did buy|tickets has bought|"
-        "tickets is holding|tickets does hold|got booked|booked in for|tickets for what",
+        "tickets is holding|tickets does hold|got booked|booked in for|tickets for what|"
+        "pull up tickets|look up tickets|bring up tickets",
         "holds bought",
     ),
     "get_customer_party": W(
@@ -127,7 +130,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "lookup_customer": W("look up the customer|whose email|whose number|who has email", "lookup"),
     "register_customer": W(
-        "register|new customer|sign up|add customer|add as a customer|create customer",
+        "register|new customer|sign up|add customer|add as a customer|create customer|new regular|"
+        "new punter|new patron",
         "customer",
         patterns=(
             r"(?:register|add|sign up|create)\s+(?:a new customer\s+)?"
@@ -186,7 +190,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "list_events": W(
         "what's on|whats on|what is on|upcoming|list events|events this|"
         "what shows|what events|coming up|schedule|calendar|anything on|anything happening|"
-        "anything this week|anything this weekend|anything good|any shows|any gigs",
+        "anything this week|anything this weekend|anything good|any shows|any gigs|"
+        "is there a show|is there anything|are there any shows|what's happening",
         "event show schedule",
     ),
     "get_event": W(
@@ -214,7 +219,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
         ),
     ),
     "postpone_event": W(
-        "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|"
+        "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|bumped to|"
+        "bump to|shifted to|pushed to|moved to|push to|"
         "hours later|day later|week later|minutes later|minutes earlier|hour earlier",
         "postpone",
     ),
@@ -270,7 +276,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     # tiers
     "list_ticket_tiers": W(
-        "price|prices|how much are tickets|tiers|ticket types|how much is a ticket|"
+        "price|prices|how much are tickets|tiers|ticket types|how much is a ticket|how much is|"
+        "how much are|what does cost|"
         "ticket options|kinds of tickets|types of tickets|kind of tickets",
         "tier price cost",
     ),

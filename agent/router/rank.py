@@ -135,7 +135,8 @@ _ADDING = re.compile(
 # Someone arriving: "Maria and her husband are here" checks the party in, it links no one.
 _ARRIVING = re.compile(
     r"\b(?:is|are|'s|'re) (?:here|in|at the door)\b|\barriv|\b(?:walked|came|got) in\b|"
-    r"\bat the (?:door|front)\b|^[\w' -]{2,40}\s(?:in|here)\s*[.!]?\s*$|"
+    r"\bat the (?:door|front|window|desk|box office)\b|^[\w' -]{2,40}\s(?:in|here)\s*[.!]?\s*$|"
+    r"\blet (?:him|her|them) (?:in|thru|through)\b|"
     r"\b(?:showed|turned) up\b|\bjust got here\b|\bmade it\b",
     re.I,
 )
@@ -157,6 +158,7 @@ _HOW_DID = re.compile(
     re.I,
 )
 _GROUP = re.compile(r"\b(party|family|group|crew|them all|all of them|the lot of them)\b", re.I)
+_STOPPING = re.compile(r"\b(kill|stop|close|shut|end|pause|halt|pull)\b", re.I)
 _CHANGING = re.compile(r"\b(update|change|set|make|fix|correct|bump|raise|lower)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(them|they|it|those|these|that one|all of them)\b", re.I)
 _FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
@@ -167,7 +169,7 @@ _OFFERS: tuple[tuple[Callable[[Slots], bool], str, float], ...] = (
     (lambda s: bool(s.color), "color", 2.5),
     (lambda s: s.percent is not None, "amount", 1.0),
     (lambda s: s.capacity is not None, "capacity", 0.6),
-    (lambda s: bool(s.code), "code", 0.8),
+    (lambda s: bool(s.code), "code", 2.0),
     (lambda s: bool(s.code), "promo_code_id", 0.8),
     (lambda s: bool(s.named), "name", 0.4),
     (lambda s: bool(s.colon_text or s.quoted), "body", 2.0),
@@ -230,6 +232,8 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
     if slots.negated and spec.name.startswith("check_in"):
         penalty -= 1.5  # "no longer here", "isn't here"
     one_tier = bool(slots.shows and slots.tier_keys) and not _ALL.search(slots.text)
+    if one_tier and _STOPPING.search(slots.text) and not _asks(slots.text):
+        penalty += 3.0 if spec.name == "update_ticket_tier" else 0.0  # "kill early bird"
     if "tier_id" in fields and one_tier:
         penalty += 2.0
     if "_all_" in f"_{spec.name}_" and one_tier:
@@ -250,6 +254,9 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         noun = spec.name.rsplit("_", 1)[-1]
         if re.search(rf"\b(?:a|an|another|new)\s+(?:[\w'-]+\s+){{0,2}}{noun}\b", slots.text, re.I):
             penalty += 1.5  # "we need a Theatre category": one that does not exist yet
+    describing = re.search(r"\b(describ\w*|description|renam\w*|title|call it)\b", slots.text, re.I)
+    if spec.name == "update_event" and slots.when is not None and not (slots.named or describing):
+        penalty -= 3.0  # a show's new time is a postponement (it tells the ticket holders)
     no_show = not (slots.shows or slots.event_pronoun or focus.get("event_id") or slots.day)
     if required_event and slots.named and no_show:
         penalty -= 1.0  # "a category called Theatre" names a new thing, and no show
@@ -357,18 +364,25 @@ def rank(
         and bool(_ARRIVAL_WORDS.search(slots.text))
         and not _ORDER_TOO.search(slots.text)  # "is Sarah here? check her in": do it
     )
+    # "did we already refund Tom?", "is Maria on the do not call list?": asked about a person
+    asked_about = bool(_YES_NO.match(slots.text)) and bool(slots.people) and not arrival_asked
     ranked = []
     for spec in specs:
         weights = lexicon.weights.get(spec.name, {})
         score = sum(weights.get(s, 0.0) for s in unique)
         plural_only = lexicon.plural.get(spec.name, set())
+        matched = []
         for phrase in lexicon.phrases.get(spec.name, ()):
             if theirs and spec.category == "tiers":
                 break
             if phrase in plural_only and not _said_plural(slots, phrase[-1]):
                 continue
             if _has_phrase(stems, phrase):
-                score += 3.0 + 1.5 * len(phrase) if len(phrase) > 1 else 2.5
+                matched.append(3.0 + 1.5 * len(phrase) if len(phrase) > 1 else 2.5)
+        # The best phrase counts in full; one inside another ("how much", "how much … ticket")
+        # adds only half, so a tool with many near-identical phrases does not outshout the rest.
+        matched.sort(reverse=True)
+        score += sum(m if i == 0 else m / 2 for i, m in enumerate(matched))
         words = TOOL_WORDS.get(spec.name)
         if words and any(re.search(p, slots.text, re.I) for p in words.patterns):
             score += 1.5
@@ -377,6 +391,8 @@ def rank(
         needed = {n for n, f in model.items() if f.is_required()}
         if question and bare_contact and contact and spec.read_only and needed <= contact:
             score += 2.0  # "who has this number?": a lookup by contact
+        if asked_about and spec.name in ("get_customer_tickets", "get_customer_profile"):
+            score += 2.0 if spec.name == "get_customer_tickets" else 1.0
         if arrival_asked and spec.name == "guest_list":
             score += 6.0  # "is John here?": the guest list, filtered by his name, answers it
         if (question or lookup) and bare_person and spec.name.endswith("_profile"):
@@ -417,8 +433,8 @@ def rank(
             score += 0.8 if spec.read_only else -0.8
             if _YES_NO.match(slots.text) and not spec.read_only:
                 score -= 1.5  # "has John been here before?" asks; it changes nothing
-                if spec.category == "checkin" and (slots.people or slots.pronoun):
-                    score -= 5.0  # "did Sarah check in?", "is he here?": asked, not done
+                if not _ORDER_TOO.search(slots.text):
+                    score -= 5.0  # "is Maria on the do not call list?": asked, not done
             if _WH.match(slots.text.lower()) and not spec.read_only:
                 score -= 1.2
                 if spec.category == "checkin":

@@ -210,6 +210,7 @@ class Slots:
 
 def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     text = _MISHEARD_TO.sub(r"to \1", text)  # "give her ticket two someone else"
+    text = spoken_email(text)  # "ben dot cole at example dot com"
     tokens = words(text)
     low = fold(text)
     numbered = alpha2digit(low, "en", threshold=0)
@@ -319,13 +320,34 @@ def _ids_and_codes(slots: Slots, text: str) -> None:
         slots.consumed.add(code.group(1).lower())
 
 
+_SAID_EMAIL = re.compile(
+    r"\b([a-z0-9]+(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+)*)\s+at\s+"
+    r"([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)\b",
+    re.I,
+)
+
+
+def spoken_email(text: str) -> str:
+    """ "ben dot cole at example dot com" → "ben.cole@example.com" (the domain must be said with
+    its dots, so "Ana at the door" stays words)."""
+
+    def written(match: re.Match[str]) -> str:
+        local = re.sub(r"\s+dot\s+", ".", match.group(1), flags=re.I)
+        local = re.sub(r"\s+underscore\s+", "_", local, flags=re.I)
+        local = re.sub(r"\s+dash\s+", "-", local, flags=re.I)
+        domain = re.sub(r"\s+dot\s+", ".", match.group(2), flags=re.I)
+        return f"{local}@{domain}".lower()
+
+    return _SAID_EMAIL.sub(written, text)
+
+
 def spoken_value(field: str, text: str) -> Any:
     """The answer to "What's their email / phone / ticket number?" when that is what was said;
     None when the answer is something else (a name, a new request)."""
     low = fold(text)
     numbered = alpha2digit(low, "en", threshold=0)
     if field.endswith("email"):
-        found = _EMAIL.search(low)
+        found = _EMAIL.search(spoken_email(low))
         return found.group(0) if found else None
     if field.endswith("phone"):
         probe = Slots(

@@ -40,6 +40,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "login": ("access",), "log in": ("access",),
     "category": ("category",), "genre": ("category",), "tag": ("category",),
     "label": ("category",), "untag": ("category", "remove"),
+    "heads up": ("remind", "reminder"), "pipe": ("webhook",), "forward": ("webhook",),
     "mobile": ("phone",), "cell": ("phone",), "tix": ("ticket",), "gig": ("show", "event"),
     "pull in": ("revenue",),
     "take in": ("revenue",), "took in": ("revenue",), "rake in": ("revenue",),

@@ -226,6 +226,10 @@ _NAME_SPOTS = (
         r"\s+(?:on|onto|to|for|as|in|down)\b"
     ),
     re.compile(rf"\b(?:to|for)\s+(?:his|her|their)\s+(?:{_KIN_WORDS})\s+{_NAME_WORDS}"),
+    re.compile(
+        rf"\b(?:comp|comps|sell|book|give|reserve|hold)\b[\w ]{{0,30}}?\bfor\s+{_NAME_WORDS}"
+        r"\s*(?:[,.;!]|$)"
+    ),
 )
 _NOT_NAMES = frozenset(
     [
@@ -267,6 +271,8 @@ _NOT_NAMES = frozenset(
         "person",
         "folks",
         "vip",
+        *("tonight", "today", "tomorrow", "cash", "card", "free", "now", "later", "ga"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
     ]
 )
 
