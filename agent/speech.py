@@ -212,6 +212,8 @@ def _profile(d: Data, a: Data, s: Speaker) -> str:
     contact += [d["email"]] if d.get("email") else []
     if d.get("do_not_call"):
         contact.append("do not call")
+    elif re.search(r"\b(?:do not|don't|dont|no) call", s.focus.get("_text", ""), re.I):
+        said += " Not on the do-not-call list."
     return f"{said} Contact: {', '.join(contact)}." if contact else said
 
 
@@ -233,10 +235,17 @@ def _event(d: Data, a: Data, s: Speaker) -> str:
 
 def _customer_tickets(d: Data, a: Data, s: Speaker) -> str:
     tickets = d.get("tickets", [])
+    who = s.focus.get("customer_name") or "They"
     if not tickets:
-        return "They have no tickets."
+        return f"{who} has no tickets."
     shows = listing(sorted({t["event_name"] for t in tickets}))
-    return f"{count(d.get('total', len(tickets)), 'ticket')}, for {shows}."
+    said = f"{who} has {count(d.get('total', len(tickets)), 'ticket')}, for {shows}"
+    gone = [t["status"] for t in tickets if t["status"] in ("refunded", "cancelled")]
+    if gone:
+        return f"{said}; {count(len(gone), 'ticket')} refunded or cancelled."
+    if re.search(r"\brefund", s.focus.get("_text", ""), re.I):
+        return f"{said}; none refunded."
+    return f"{said}."
 
 
 def _party(d: Data, a: Data, s: Speaker) -> str:
@@ -301,9 +310,10 @@ def _one_guest(guests: list[Data], asked: str, event: str, listed: bool = False)
 
 def _tiers(d: Data, a: Data, s: Speaker) -> str:
     tiers = d.get("tiers", d if isinstance(d, list) else [])
+    asked = bool(re.search(r"\b(paus\w*|selling|on sale|status)\b", s.focus.get("_text", ""), re.I))
     said = [
         f"{t['name']} at {money(t['price_cents'])}"
-        + (f", {t['status']}" if t.get("status") == "paused" else "")
+        + (", paused" if t.get("status") == "paused" else ", on sale" if asked else "")
         for t in tiers
     ]
     return listing(said) + "."

@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 
 from ..context import AgentContext
 from ..router.answers import correction, is_no, is_undo, ordinal
-from ..router.rank import rank
+from ..router.rank import rank, yes_no_question
 from ..router.slots import extract, spoken_value
 from ..router.text import STOP, fold, words
 from ..state import Intent, Outcome, Pending, State
@@ -283,11 +283,14 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     ranked_all = rank(slots, ctx.lexicon, everything, dict(state.get("focus") or {}), recent)
     allowed = {s.name for s in specs}
     ranked = [r for r in ranked_all if r.tool in allowed]
-    ctx.stats["ranked"] = ranked[:5]
     if ranked_all and ranked_all[0].tool not in allowed:
         best = ranked[0].score if ranked else 0.0
         if ranked_all[0].score >= 3.0 and ranked_all[0].score - best >= 1.5:
             return _not_allowed(ctx, ranked_all[0].tool)
+    if yes_no_question(text):
+        # "is Maria on the do not call list?": a question reads; it never changes anything
+        ranked = [r for r in ranked if ctx.runner.spec(r.tool).read_only]
+    ctx.stats["ranked"] = ranked[:5]
     confident = (
         bool(ranked)
         and ranked[0].score >= CONFIDENT

@@ -146,7 +146,10 @@ class Filler:
             return slots.shows[0]
         if not required and _EVERY_SHOW.search(slots.text):
             return None  # "today, all events": no one show
-        if slots.day is not None and (required or slots.event_pronoun or slots.show_word):
+        for_day = re.search(r"\bfor (?:tonight|today|tomorrow)\b", slots.text, re.I)
+        if slots.day is not None and (
+            required or slots.event_pronoun or slots.show_word or for_day
+        ):
             on_day = [
                 s
                 for s in shows

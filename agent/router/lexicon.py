@@ -219,8 +219,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
         ),
     ),
     "postpone_event": W(
-        "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|bumped to|"
-        "bump to|shifted to|pushed to|moved to|push to|"
+        "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|"
+        "getting bumped|been bumped|shifted to|pushed to|moved to|push to|"
         "hours later|day later|week later|minutes later|minutes earlier|hour earlier",
         "postpone",
     ),

@@ -37,6 +37,11 @@ class Ranked:
     score: float
 
 
+def yes_no_question(text: str) -> bool:
+    """ "Is Maria on the do not call list?", "did we refund Tom?" — and no order beside it."""
+    return bool(_YES_NO.match(text)) and not _ORDER_TOO.search(text)
+
+
 def _asks(text: str) -> bool:
     """A question, in any clause: "got a missed call from …, who's that"."""
     clauses = re.split(r"[,;.!]\s*", text.lower())
@@ -392,7 +397,11 @@ def rank(
         if question and bare_contact and contact and spec.read_only and needed <= contact:
             score += 2.0  # "who has this number?": a lookup by contact
         if asked_about and spec.name in ("get_customer_tickets", "get_customer_profile"):
-            score += 2.0 if spec.name == "get_customer_tickets" else 1.0
+            ticket_talk = re.search(
+                r"\b(refund|ticket|transfer|cancel|booked|seat)", slots.text, re.I
+            )
+            about_tickets = (spec.name == "get_customer_tickets") == bool(ticket_talk)
+            score += 2.0 if about_tickets else 0.5
         if arrival_asked and spec.name == "guest_list":
             score += 6.0  # "is John here?": the guest list, filtered by his name, answers it
         if (question or lookup) and bare_person and spec.name.endswith("_profile"):
