@@ -190,8 +190,8 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "list_events": W(
         "what's on|whats on|what is on|upcoming|list events|events this|"
         "what shows|what events|coming up|schedule|calendar|anything on|anything happening|"
-        "anything this week|anything this weekend|anything good|any shows|any gigs|"
-        "is there a show|is there anything|are there any shows|what's happening",
+        "anything this week|anything this weekend|anything good|any shows on|any gigs on|"
+        "is there anything on|are there any shows on|any show on|what's happening",
         "event show schedule",
     ),
     "get_event": W(
@@ -220,7 +220,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
     ),
     "postpone_event": W(
         "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|"
-        "getting bumped|been bumped|shifted to|pushed to|moved to|push to|"
+        "bumped back|bumped forward|shifted to|pushed to|moved to|push to|"
         "hours later|day later|week later|minutes later|minutes earlier|hour earlier",
         "postpone",
     ),
@@ -284,6 +284,7 @@ TOOL_WORDS: dict[str, ToolWords] = {
     "create_ticket_tier": W("add a tier|new tier|create tier|create tickets at", "tier"),
     "update_ticket_tier": W(
         "raise the price|lower the price|change price|pause|resume|stop selling|start selling|"
+        "raise the cap|bump the cap|cap to|capacity to|"
         "off sale|back on sale",
         "price pause",
     ),

@@ -38,8 +38,11 @@ class Ranked:
 
 
 def yes_no_question(text: str) -> bool:
-    """ "Is Maria on the do not call list?", "did we refund Tom?" — and no order beside it."""
-    return bool(_YES_NO.match(text)) and not _ORDER_TOO.search(text)
+    """ "Is Maria on the do not call list?", "sorry, first day here, is there a show on
+    Thursday?" — and no order beside it."""
+    clauses = [c for c in re.split(r"[,;.!]\s*", text) if c.strip()]
+    asks = any(_YES_NO.match(c) for c in clauses)
+    return asks and not _ORDER_TOO.search(text) and not any(_IMPERATIVE.match(c) for c in clauses)
 
 
 def _asks(text: str) -> bool:
@@ -147,6 +150,11 @@ _ARRIVING = re.compile(
 )
 _EVERY_SHOW = re.compile(
     r"\b(?:all|every|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?)\b", re.I
+)
+_IMPERATIVE = re.compile(
+    r"^\s*(?:please\s+|ok\s+|okay\s+)?(?:check|let|scan|admit|sell|refund|cancel|add|put|move|"
+    r"make|create|delete|remove|mark|send|book|comp|give|take|set|change|update|pause|stop)\b",
+    re.I,
 )
 _ORDER_TOO = re.compile(
     r"(?:[,.;!?]|\band\b|\bso\b)\s*(?:please\s+)?(?:check|let|scan|admit)\b", re.I
@@ -342,6 +350,8 @@ def rank(
     theirs = any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}
     if theirs:
         unique.discard(stem("tier"))
+    if slots.shows and slots.tier_keys and _STOPPING.search(slots.text) and not _asks(slots.text):
+        unique.add(stem("pause"))  # "kill early bird on salsa": stop selling that tier
     if slots.shows and _HOW_DID.search(slots.text):
         unique.add(stem("sale"))  # "how did salsa do?", "numbers for open mic": how it sells
     if slots.shows and not slots.period and stem("revenue") in unique:
@@ -418,7 +428,7 @@ def rank(
             score -= 1.5  # another family would need its own noun
         fields = spec.input_model.model_fields
         one_show = (slots.shows and not slots.period) or day_show
-        if "from_" in fields and one_show and score > 0:
+        if "from_" in fields and one_show and score > 0 and spec.category == "analytics":
             # a named show ("tomorrow night's show") and no period: its figures, not a report
             score = score * 0.35 - 1.0
         noun = spec.name.rsplit("_", 1)[-1]
