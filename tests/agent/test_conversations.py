@@ -310,3 +310,29 @@ async def test_tickets_sold_over_a_past_day_is_a_report_said_as_a_count(say: Say
 async def test_the_tiers_of_tomorrows_show(say: Say) -> None:
     reply = await say("what tiers does tomorrow's show have")
     assert reply.tool == "list_ticket_tiers" and reply.arguments == {"event_id": 2}
+
+
+async def test_a_yes_no_question_never_runs_a_change(say: Say, call: Call) -> None:
+    reply = await say("is maria garcia on the do not call list?")
+    assert reply.tool == "get_customer_profile" and "Not on the do-not-call list" in reply.speech
+    assert not (await call("get_customer_profile", customer_id=3)).do_not_call
+    reply = await say("is the VIP tier paused for jazz or is it still selling")
+    assert reply.tool == "list_ticket_tiers" and "VIP at $60, on sale" in reply.speech
+
+
+async def test_spelled_out_email_and_a_name_said_in_lower_case(say: Say, call: Call) -> None:
+    reply = await say(
+        "put ana torres on the jazz wait list, two seats, email is ana at example dot com"
+    )
+    assert reply.tool == "join_waitlist" and reply.success
+    assert reply.arguments["email"] == "ana@example.com" and reply.arguments["name"] == "Ana Torres"
+    waiting = await call("get_waitlist", event_id=1)
+    assert [e.name for e in waiting.entries] == ["Ana Torres"]
+
+
+async def test_a_refusal_with_a_reason_declines_the_confirmation(say: Say, call: Call) -> None:
+    asked = await say("cancel comedy hour")
+    assert asked.awaiting == "confirmation"
+    reply = await say("actually no don't, the headliner's found a sub")
+    assert reply.awaiting is None and "Nothing changed" in reply.speech
+    assert (await call("get_event", event_id=2)).status == "scheduled"
