@@ -11,7 +11,8 @@ from aitickets.errors import TicketsError
 
 from ..context import AgentContext
 from ..router.fill import Ask, Choose, Filler, fill_arguments
-from ..router.slots import Slots, extract, spoken_code
+from ..router.slots import Slots, extract
+from ..router.spoken import spoken_code
 from ..speech import Speaker
 from ..state import Focus, Intent, Pending, State
 

@@ -16,7 +16,7 @@ from aitickets.errors import TicketsError
 
 from . import values
 from .fill import _MISSING, Ask, Choose, Filler, _labels
-from .slots import spoken_code
+from .spoken import spoken_code
 from .text import STOP, fold
 
 Fill = Callable[[Filler, bool], Awaitable[Any]]

@@ -6,29 +6,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from rapidfuzz import fuzz, process
 from text_to_num import alpha2digit
 
 from . import values
-from .catalog import Catalog, Person, Show
+from .catalog import Catalog, Show
+from .matching import Mention, match_people, match_shows, match_tiers
 from .periods import WEEKDAYS, periods, spoken_dates
-from .text import STOP, fold, words
+from .spoken import ALL_CAPS, EMAIL, MISHEARD_TO, PHONE, spoken_email, spoken_number
+from .text import fold, words
 
-NAME_CUTOFF = 86
-GENERIC_EVENT_WORDS = frozenset(
-    ["night", "show", "hour", "live", "event", "evening", "party", "the", "and", "of", "a"]
-)
-# Words of show names that are everyday verbs or adjectives: alone, they name no show.
-EVERYDAY_WORDS = frozenset(
-    ["open", "close", "free", "new", "late", "early", "big", "little", "good", "best", "stand"]
-)
-TIER_ALIASES = {"ga": "general", "gen": "general", "vip": "vip", "general": "general"}
 RELATIONS = {
     "wife": "wife", "husband": "husband", "partner": "partner", "spouse": "spouse",
     "married": "spouse", "son": "son", "daughter": "daughter", "kid": "child", "kids": "child",
@@ -48,13 +40,7 @@ PERSON_PRONOUNS = frozenset(
 )
 EVENT_PRONOUNS = frozenset(["it"])
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Speech-to-text writes "to" as "two" before a person or a date: no number is meant there.
-_MISHEARD_TO = re.compile(
-    r"\btwo\s+(someone|somebody|her|him|them|the|a|an|my|his|their|me|us|next|this)\b", re.I
-)
 _EMAIL_LABEL = re.compile(r"(?:^|[,;(]\s*)(?:(?:her|his|their)\s+)?(e-?mail)(?:\s+is)?:?\s*$", re.I)
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _MONEY = re.compile(
     r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|bucks|usd)\b"
 )
@@ -79,9 +65,6 @@ _NOT_CODES = frozenset(
         *("active", "expired", "used", "usage", "details", "status", "we", "you", "they"),
     ]
 )
-_ALL_CAPS = re.compile(
-    r"\b(?!(?:VIP|QR|API|URL|USD|GA|PM|AM|OK|SMS|ID)\b)([A-Z][A-Z0-9_-]{3,39})\b"
-)
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{1,400})[\"\u201d]")
 _TIME_CUE = re.compile(
     r"\b(at \d|\d\s*(?:am|pm)\b|\d:\d\d|\d(?:st|nd|rd|th)\b|noon|midnight|tomorrow|next"
@@ -99,13 +82,6 @@ _NEGATED = re.compile(
     r"\b(no longer|not|isn't|isnt|aren't|don't|dont|doesn't|doesnt|won't|wont|never|remove|stop|"
     r"off|any more|anymore)\b"
 )
-
-
-@dataclass
-class Mention:
-    text: str
-    candidates: list[Person]
-    exact: bool
 
 
 @dataclass
@@ -209,7 +185,7 @@ class Slots:
 
 
 def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
-    text = _MISHEARD_TO.sub(r"to \1", text)  # "give her ticket two someone else"
+    text = MISHEARD_TO.sub(r"to \1", text)  # "give her ticket two someone else"
     text = spoken_email(text)  # "ben dot cole at example dot com"
     tokens = words(text)
     low = fold(text)
@@ -234,17 +210,17 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
     _ids_and_codes(slots, text_no_url)
     _money_and_numbers(slots)
     periods(slots, low)
-    _shows(slots, catalog)
+    match_shows(slots, catalog)
     on_its_day = slots.shows and slots.shows[0].starts_at.astimezone(tz).date() == slots.day
     if on_its_day:
         slots.period = None  # "how's the salsa thing friday doing": that show, on its day
-    _tiers(slots, catalog)
+    match_tiers(slots, catalog)
     known = {w for show in catalog.shows for w in show.key.split()}
     known |= {w for show in catalog.shows for t in show.tiers for w in t.key.split()}
     slots.proper = values.proper_names(text, known)
     if text == text.lower():  # said without capitals: names by where they sit
         slots.proper += [n for n in values.spoken_names(text, known) if n not in slots.proper]
-    _people(slots, catalog)
+    match_people(slots, catalog)
     _references(slots, low)
     named_customers = {w for m in slots.people for w in m.text.split() if m.exact}
     for member in getattr(catalog, "team", []):
@@ -257,22 +233,22 @@ def extract(text: str, catalog: Catalog, now: datetime, tz: ZoneInfo) -> Slots:
 
 
 def _contacts(slots: Slots, text: str) -> None:
-    email = _EMAIL.search(text)
+    email = EMAIL.search(text)
     if email:
         slots.email = email.group(0).lower()
         slots.consumed.update(words(email.group(0)))
         label = _EMAIL_LABEL.search(text[: email.start()])
         if label:
             slots.consumed.add(label.group(1).lower())  # ", email ann@x.com": a label, no topic
-    rest = _EMAIL.sub(" ", text)
-    spoken = _spoken_number(_EMAIL.sub(" ", slots.numbered))
+    rest = EMAIL.sub(" ", text)
+    spoken = spoken_number(EMAIL.sub(" ", slots.numbered))
     if spoken is not None:
         # "five five five, oh one oh, …": said digit by digit, written as one number from here on
         run, digits = spoken
         slots.numbered = slots.numbered.replace(run, f" {digits} ")
         slots.consumed.update(words(run))
         rest = digits
-    for match in _PHONE.finditer(rest):
+    for match in PHONE.finditer(rest):
         digits = sum(ch.isdigit() for ch in match.group(0))
         if digits < 7:
             continue
@@ -285,60 +261,17 @@ def _contacts(slots: Slots, text: str) -> None:
             break
 
 
-_SPOKEN_DIGIT = r"(?:(?:double|triple)\s+)?(?:oh|o|zero|\d{1,4})"
-_SPOKEN_RUN = re.compile(rf"\b{_SPOKEN_DIGIT}(?:[\s,.-]+{_SPOKEN_DIGIT})+\b")
-
-
-def _spoken_number(numbered: str) -> tuple[str, str] | None:
-    """A phone number read out in groups or digit by digit ("555 oh one oh 9999", "double 5"),
-    as (the words, the digits); None unless it has 7 to 15 digits and is not plain digits."""
-    for match in _SPOKEN_RUN.finditer(numbered):
-        run = match.group(0)
-        digits, repeat = "", 1
-        for part in re.split(r"[\s,.-]+", run):
-            if part in ("double", "triple"):
-                repeat = 2 if part == "double" else 3
-                continue
-            digits += ("0" if part in ("oh", "o", "zero") else part) * repeat
-            repeat = 1
-        said_out = bool(re.search(r"[a-z]", run)) or bool(re.search(r"\d[\s,]+\d\b", run))
-        if 7 <= len(digits) <= 15 and said_out and not _PHONE.fullmatch(run.strip()):
-            return run, digits
-    return None
-
-
 def _ids_and_codes(slots: Slots, text: str) -> None:
     for kind, number in _ID.findall(slots.numbered):
         slots.ids.setdefault("webhook" if kind == "hook" else kind, int(number))
     code = _CODE.search(text) or _CAPS_CODE.search(text) or _USED_CODE.search(text)
     if code is None and re.search(r"\b(?:code|coupon|voucher|promo)s?\b", text, re.I):
-        code = _ALL_CAPS.search(text)
+        code = ALL_CAPS.search(text)
     if code and code.group(1).lower() in _NOT_CODES and not code.group(1).isupper():
         code = None
     if code and not code.group(1).isdigit():
         slots.code = code.group(1).upper()
         slots.consumed.add(code.group(1).lower())
-
-
-_SAID_EMAIL = re.compile(
-    r"\b([a-z0-9]+(?:\s+(?:dot|underscore|dash)\s+[a-z0-9]+)*)\s+at\s+"
-    r"([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)\b",
-    re.I,
-)
-
-
-def spoken_email(text: str) -> str:
-    """ "ben dot cole at example dot com" → "ben.cole@example.com" (the domain must be said with
-    its dots, so "Ana at the door" stays words)."""
-
-    def written(match: re.Match[str]) -> str:
-        local = re.sub(r"\s+dot\s+", ".", match.group(1), flags=re.I)
-        local = re.sub(r"\s+underscore\s+", "_", local, flags=re.I)
-        local = re.sub(r"\s+dash\s+", "-", local, flags=re.I)
-        domain = re.sub(r"\s+dot\s+", ".", match.group(2), flags=re.I)
-        return f"{local}@{domain}".lower()
-
-    return _SAID_EMAIL.sub(written, text)
 
 
 def spoken_value(field: str, text: str) -> Any:
@@ -347,7 +280,7 @@ def spoken_value(field: str, text: str) -> Any:
     low = fold(text)
     numbered = alpha2digit(low, "en", threshold=0)
     if field.endswith("email"):
-        found = _EMAIL.search(spoken_email(low))
+        found = EMAIL.search(spoken_email(low))
         return found.group(0) if found else None
     if field.endswith("phone"):
         probe = Slots(
@@ -363,16 +296,9 @@ def spoken_value(field: str, text: str) -> Any:
     return None
 
 
-def spoken_code(text: str) -> str | None:
-    """A word in capitals that is no known abbreviation ("would LAUGH work …"): a promo code
-    when a code is what the tool needs, even with no "code" said."""
-    found = _ALL_CAPS.search(text)
-    return found.group(1).upper() if found else None
-
-
 def _money_and_numbers(slots: Slots) -> None:
-    text = _EMAIL.sub(" ", slots.numbered)
-    text = _PHONE.sub(" ", text) if slots.phone else text
+    text = EMAIL.sub(" ", slots.numbered)
+    text = PHONE.sub(" ", text) if slots.phone else text
     money = _MONEY.search(text)
     if money:
         amount = (money.group(1) or money.group(2)).replace(",", "")
@@ -396,114 +322,6 @@ def _money_and_numbers(slots: Slots) -> None:
     if worded is not None and (slots.quantity is None or slots.quantity == slots.capacity):
         slots.quantity = worded
     slots.vague_quantity = slots.quantity is None and bool(values.VAGUE_QUANTITY.search(text))
-
-
-def _shows(slots: Slots, catalog: Catalog) -> None:
-    tokens = [t for t in slots.tokens if t not in slots.consumed]
-    text = " ".join(tokens)
-    best: list[tuple[float, Show]] = []
-    for show in catalog.shows:
-        if show.status == "cancelled" and "cancel" not in text:
-            continue
-        if show.key and show.key in text:
-            best.append((2.0, show))
-            continue
-        distinctive = [w for w in show.key.split() if w not in GENERIC_EVENT_WORDS]
-        if not distinctive:
-            continue
-        matched = [
-            w
-            for w in distinctive
-            if process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
-        ]
-        if len(matched) < len(distinctive) and set(matched) <= EVERYDAY_WORDS:
-            continue  # "open them again" is not Open Mic
-        hits = len(matched)
-        if hits:
-            best.append((hits / len(distinctive), show))
-    if not best:
-        return
-    top = max(score for score, _ in best)
-    if top < 0.5:
-        return
-    chosen = [show for score, show in best if score == top]
-    # The same name on several dates: the next one first.
-    chosen.sort(key=lambda s: (s.starts_at < slots.now - timedelta(hours=6), s.starts_at))
-    slots.shows = chosen
-    for show in chosen[:1]:
-        for w in show.key.split():
-            match = process.extractOne(w, tokens, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
-            if match:
-                slots.consumed.add(match[0])
-
-
-def _tiers(slots: Slots, catalog: Catalog) -> None:
-    text = " " + " ".join(t for t in slots.tokens if t not in slots.consumed) + " "
-    names = {tier.key for show in catalog.shows for tier in show.tiers}
-    for alias, target in TIER_ALIASES.items():
-        if f" {alias} " in text:
-            slots.tier_keys.append(target)
-    for key in sorted(names, key=len, reverse=True):
-        if f" {key} " in text:
-            slots.tier_keys.append(key)
-    # A tier of the show just named is that tier, not the same word's other meaning ("VIP").
-    own = {tier.key for show in slots.shows[:1] for tier in show.tiers}
-    for key in list(slots.tier_keys):
-        if key in own or any(k.startswith(key) or key in k.split() for k in own):
-            slots.consumed.update(key.split())
-    slots.tier_keys = list(dict.fromkeys(slots.tier_keys))
-
-
-def _name_index(catalog: Catalog) -> dict[str, list[Person]]:
-    index: dict[str, list[Person]] = getattr(catalog, "_name_index", None) or {}
-    if not index:
-        for person in catalog.people:
-            for part in person.key.split():
-                index.setdefault(part, []).append(person)
-        catalog._name_index = index  # type: ignore[attr-defined]
-    return index
-
-
-def _people(slots: Slots, catalog: Catalog, vocabulary: frozenset[str] = frozenset()) -> None:
-    index = _name_index(catalog)
-    if not index:
-        return
-    tokens = slots.tokens
-    used: set[int] = set()
-    taken = set(slots.consumed)  # words other slots took; names may repeat ("Jane and John Smith")
-    keys = list(index)
-    full = {p.key: p for p in catalog.people if len(p.key.split()) >= 2}
-    full_keys = list(full)
-    for i, token in enumerate(tokens):
-        if i in used or token in taken or token in STOP or len(token) < 2:
-            continue
-        span: list[int] = []
-        candidates: list[Person] = []
-        if i + 1 < len(tokens) and tokens[i + 1] not in taken:
-            pair = f"{token} {tokens[i + 1]}"
-            hits = process.extract(pair, full_keys, scorer=fuzz.ratio, score_cutoff=84, limit=3)
-            if hits:
-                best = hits[0][1]
-                candidates = [full[k] for k, score, _ in hits if score >= best - 2]
-                span = [i, i + 1]
-        if not span:
-            if _part_of_unknown_name(token, slots.proper):
-                continue  # "Ann Lee" is someone new, not Sarah Lee
-            match = process.extractOne(token, keys, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
-            if not match:
-                continue
-            candidates, span = list(index[match[0]]), [i]
-        used.update(span)
-        slots.consumed.update(tokens[j] for j in span)
-        text = " ".join(tokens[j] for j in span)
-        exact = len(span) > 1 or len(candidates) == 1
-        slots.people.append(Mention(text=text, candidates=candidates, exact=exact))
-
-
-def _part_of_unknown_name(token: str, proper: list[str]) -> bool:
-    """The token is one word of a two- or three-word capitalised name (which did not match
-    anyone as a whole)."""
-    return any(len(p.split()) >= 2 and token in fold(p).split() for p in proper)
 
 
 def _references(slots: Slots, low: str) -> None:
