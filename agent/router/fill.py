@@ -322,7 +322,8 @@ def alias_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]
 from .fill_basics import FILLERS  # noqa: E402
 from .fill_customers import CUSTOMER_BY_TOOL, CUSTOMER_FILLERS  # noqa: E402
 from .fill_events import EVENT_BY_TOOL, EVENT_FILLERS  # noqa: E402
-from .fill_values import BY_TOOL, EXTRA  # noqa: E402
+from .fill_tools import BY_TOOL  # noqa: E402
+from .fill_values import EXTRA  # noqa: E402
 
 FILLERS.update(EXTRA)
 FILLERS.update(CUSTOMER_FILLERS)
