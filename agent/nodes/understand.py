@@ -11,7 +11,8 @@ from langgraph.runtime import Runtime
 
 from ..context import AgentContext
 from ..router.answers import correction, is_no, is_undo, ordinal
-from ..router.rank import rank, yes_no_question
+from ..router.cues import yes_no_question
+from ..router.rank import rank
 from ..router.slots import extract, spoken_value
 from ..router.text import STOP, fold, words
 from ..state import Intent, Outcome, Pending, State

@@ -10,24 +10,12 @@ from typing import Any
 
 from tools.registry import ToolSpec
 
+from . import cues
 from .lexicon import TOOL_WORDS, Lexicon
 from .slots import PERSON_PRONOUNS, Slots
 from .synonyms import CONTEXT_SYNONYMS, SYNONYMS
 from .text import STOP, stem
 
-_QUESTION = re.compile(r"^\s*(how|what|who|when|which|where|is|are|does|do|did|has|have|any)\b")
-_YES_NO = re.compile(r"^\s*(has|have|did|does|do|is|are|was|were)\b", re.I)
-_WH = re.compile(r"^\s*(how|what|who|when|which|where|whose)\b")
-_LISTING = re.compile(
-    r"^\s*(?:please\s+)?(show|list|read|tell|pull up|get|remind me|give me|run through)\b", re.I
-)
-_WH_WORDS = frozenset(["who", "what", "how", "when", "where", "which", "whose", "tell", "know"])
-# "look up Mike Brown", "pull up John": a person and nothing else asked of them.
-_LOOKUP = re.compile(
-    r"^\s*(?:please\s+)?(?:look up|pull up|bring up|find|show me|open|get me|give me|check on)\b",
-    re.I,
-)
-_LOOKUP_WORDS = frozenset(["look", "up", "pull", "bring", "find", "show", "open", "check", "on"])
 _IGNORED = STOP | PERSON_PRONOUNS
 
 
@@ -35,20 +23,6 @@ _IGNORED = STOP | PERSON_PRONOUNS
 class Ranked:
     tool: str
     score: float
-
-
-def yes_no_question(text: str) -> bool:
-    """ "Is Maria on the do not call list?", "sorry, first day here, is there a show on
-    Thursday?" — and no order beside it."""
-    clauses = [c for c in re.split(r"[,;.!]\s*", text) if c.strip()]
-    asks = any(_YES_NO.match(c) for c in clauses)
-    return asks and not _ORDER_TOO.search(text) and not any(_IMPERATIVE.match(c) for c in clauses)
-
-
-def _asks(text: str) -> bool:
-    """A question, in any clause: "got a missed call from …, who's that"."""
-    clauses = re.split(r"[,;.!]\s*", text.lower())
-    return text.strip().endswith("?") or any(_QUESTION.match(c) for c in clauses if c)
 
 
 def _stems(slots: Slots) -> list[str]:
@@ -111,13 +85,12 @@ def _has_phrase(stems: list[str], phrase: tuple[str, ...]) -> bool:
     return False
 
 
-_TOKEN = re.compile(r"\b[A-Za-z0-9_-]{20,}\b")
 # Required fields only the sentence can give (no catalog, no focus): without it, the tool is
 # unlikely to be what was meant.
 _NEEDS: dict[str, tuple[Callable[[Slots], bool], float]] = {
     "url": (lambda s: bool(s.url), 3.0),
-    "qr_token": (lambda s: bool(_TOKEN.search(s.text)), 4.0),
-    "token": (lambda s: bool(_TOKEN.search(s.text)), 4.0),
+    "qr_token": (lambda s: bool(cues.TOKEN.search(s.text)), 4.0),
+    "token": (lambda s: bool(cues.TOKEN.search(s.text)), 4.0),
     "access_token": (lambda s: False, 4.0),
     "session_id": (lambda s: False, 4.0),
     "image_base64": (lambda s: False, 4.0),
@@ -132,50 +105,6 @@ _NEEDS: dict[str, tuple[Callable[[Slots], bool], float]] = {
     "promo_code_id": (lambda s: bool(s.code) or bool({"code", "promo"} & set(s.tokens)), 1.0),
     "body": (lambda s: bool(s.quoted or s.colon_text or len(s.tokens) > 6), 1.0),
 }
-_REMOVING = re.compile(
-    r"\b(remove|delete|take\b[\w' ]{0,30}?\b(?:off|out)|drop|get rid|scrap|leaving|left us|quit|"
-    r"no longer|unlink|revoke)\b",
-    re.I,
-)
-_ADDING = re.compile(
-    r"\b(add|put|create|new|register|sign up|join|set up|make)\b|^\s*(?:please\s+)?schedule\b", re.I
-)
-# Someone arriving: "Maria and her husband are here" checks the party in, it links no one.
-_ARRIVING = re.compile(
-    r"\b(?:is|are|'s|'re) (?:here|in|at the door)\b|\barriv|\b(?:walked|came|got) in\b|"
-    r"\bat the (?:door|front|window|desk|box office)\b|^[\w' -]{2,40}\s(?:in|here)\s*[.!]?\s*$|"
-    r"\blet (?:him|her|them) (?:in|thru|through)\b|"
-    r"\b(?:showed|turned) up\b|\bjust got here\b|\bmade it\b",
-    re.I,
-)
-_EVERY_SHOW = re.compile(
-    r"\b(?:all|every|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?)\b", re.I
-)
-_IMPERATIVE = re.compile(
-    r"^\s*(?:please\s+|ok\s+|okay\s+)?(?:check|let|scan|admit|sell|refund|cancel|add|put|move|"
-    r"make|create|delete|remove|mark|send|book|comp|give|take|set|change|update|pause|stop)\b",
-    re.I,
-)
-_ORDER_TOO = re.compile(
-    r"(?:[,.;!?]|\band\b|\bso\b)\s*(?:please\s+)?(?:check|let|scan|admit)\b", re.I
-)
-_ARRIVAL_WORDS = re.compile(
-    r"\bcheck(?:ed)?[- ]?in\b|\bhere\b|\barriv|\bin yet\b|\bshow(?:ed|n)? up\b|\bmade it\b|"
-    r"\bcome in\b|\bcame in\b|\bscanned\b|\bin\s*\??\s*$|\bin the (?:building|room|venue)\b|"
-    r"\binside\b|\bon the (?:guest |door )?list\b",
-    re.I,
-)
-_HOW_DID = re.compile(
-    r"^\s*how(?:'s| is| was| did| are| were)\b.*\b(?:do|doing|going|go|perform\w*)\s*\??\s*$"
-    r"|\b(?:numbers|figures)\b|\bwhat did we do (?:on|for|with)\b",
-    re.I,
-)
-_GROUP = re.compile(r"\b(party|family|group|crew|them all|all of them|the lot of them)\b", re.I)
-_STOPPING = re.compile(r"\b(kill|stop|close|shut|end|pause|halt|pull)\b", re.I)
-_CHANGING = re.compile(r"\b(update|change|set|make|fix|correct|bump|raise|lower)\b", re.I)
-_THING_PRONOUN = re.compile(r"\b(them|they|it|those|these|that one|all of them)\b", re.I)
-_FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
-_ALL = re.compile(r"\b(all|every|everything|entire|whole|any)\b", re.I)
 # A value the sentence gives that only some tools take.
 _OFFERS: tuple[tuple[Callable[[Slots], bool], str, float], ...] = (
     (lambda s: bool(s.url), "url", 4.0),
@@ -215,26 +144,26 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         if any(n in made for n, f in fields.items() if f.is_required() and n.endswith("_id")):
             penalty += 1.0
     verb = spec.name.split("_", 1)[0]
-    removing = bool(_REMOVING.search(slots.text))
-    adding = bool(_ADDING.search(slots.text))
+    removing = bool(cues.REMOVING.search(slots.text))
+    adding = bool(cues.ADDING.search(slots.text))
     if removing and not adding and verb in ("add", "create", "register", "join"):
         penalty -= 2.0  # "remove her from the about page" is not an add
     if adding and not removing and verb in ("remove", "delete", "unlink", "revoke"):
         penalty -= 2.0
-    if (removing or adding) and spec.read_only and not _QUESTION.match(slots.text.lower()):
+    if (removing or adding) and spec.read_only and not cues.QUESTION.match(slots.text.lower()):
         penalty -= 1.5  # an order to change something, not a question
     if "related_id" in fields and len(slots.people) >= 2 and slots.relation:
         penalty += 3.0  # "Jane is John's wife": two known people and how they relate
     kin_of_focus = slots.relation and slots.pronoun in ("his", "her", "their")
-    kin_of_focus = kin_of_focus and focus.get("customer_id") and not _asks(slots.text)
+    kin_of_focus = kin_of_focus and focus.get("customer_id") and not cues.asks(slots.text)
     if "related_id" in fields and len(slots.people) == 1 and kin_of_focus:
         penalty += 3.0  # "his brother's Carlos Diaz": him, and Carlos
     if slots.team and spec.category == "about" and ({"name", "member_id"} & set(fields)):
         penalty += 2.5  # a team member is named
-    if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
+    if cues.ARRIVING.search(slots.text) and not cues.QUESTION.match(slots.text.lower()):
         if spec.category == "checkin" and not spec.name.startswith("undo"):
             penalty += 1.5
-            if (slots.relation or _GROUP.search(slots.text)) and len(slots.people) < 2:
+            if (slots.relation or cues.GROUP.search(slots.text)) and len(slots.people) < 2:
                 # "X and her husband", "the Smith party": X's party, not X alone
                 penalty += 4.0 if "_party" in spec.name else -2.0
         elif "related_id" in fields or spec.name.endswith("_party"):
@@ -244,8 +173,8 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         penalty -= 3.0  # "open mic should show up under comedy": a show, and no guest
     if slots.negated and spec.name.startswith("check_in"):
         penalty -= 1.5  # "no longer here", "isn't here"
-    one_tier = bool(slots.shows and slots.tier_keys) and not _ALL.search(slots.text)
-    if one_tier and _STOPPING.search(slots.text) and not _asks(slots.text):
+    one_tier = bool(slots.shows and slots.tier_keys) and not cues.ALL.search(slots.text)
+    if one_tier and cues.STOPPING.search(slots.text) and not cues.asks(slots.text):
         penalty += 3.0 if spec.name == "update_ticket_tier" else 0.0  # "kill early bird"
     if "tier_id" in fields and one_tier:
         penalty += 2.0
@@ -254,7 +183,7 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
     group = slots.everyone or slots.relation or slots.pronoun in ("they", "them", "their")
     if "_party" in spec.name and not group:
         penalty -= 2.0  # one person named, no party, family or "all of them"
-    question = _asks(slots.text)
+    question = cues.asks(slots.text)
     if slots.colon_text and not question and spec.read_only:
         penalty -= 1.5  # "note on Sarah: …" gives a value to store
     if slots.money_cents is not None and not question:
@@ -339,7 +268,7 @@ def rank(
     """`recent`: the tool of the last turn; a follow-up without a noun stays in its family."""
     stems = _stems(slots)
     unique = set(stems)
-    if _ARRIVING.search(slots.text) and not _QUESTION.match(slots.text.lower()):
+    if cues.ARRIVING.search(slots.text) and not cues.QUESTION.match(slots.text.lower()):
         unique.add(stem("arrive"))  # "just walked in", "made it": an arrival, however it is said
     past_day = slots.day is not None and slots.day < slots.now.astimezone(slots.tz).date()
     selling = {stem("sale"), stem("sell")} & unique
@@ -350,37 +279,42 @@ def rank(
     theirs = any(m.exact for m in slots.people) and "tier" not in {stem(t) for t in slots.tokens}
     if theirs:
         unique.discard(stem("tier"))
-    if slots.shows and slots.tier_keys and _STOPPING.search(slots.text) and not _asks(slots.text):
+    if (
+        slots.shows
+        and slots.tier_keys
+        and cues.STOPPING.search(slots.text)
+        and not cues.asks(slots.text)
+    ):
         unique.add(stem("pause"))  # "kill early bird on salsa": stop selling that tier
-    if slots.shows and _HOW_DID.search(slots.text):
+    if slots.shows and cues.HOW_DID.search(slots.text):
         unique.add(stem("sale"))  # "how did salsa do?", "numbers for open mic": how it sells
     if slots.shows and not slots.period and stem("revenue") in unique:
         unique.add(stem("sale"))  # one show's money is its sales
-    question = _asks(slots.text) or bool(_HOW_DID.search(slots.text))
+    question = cues.asks(slots.text) or bool(cues.HOW_DID.search(slots.text))
     raw = set(slots.tokens)
     bare_contact = bool(slots.email or slots.phone) and not slots.people
-    listing = bool(_LISTING.match(slots.text))
-    lookup = bool(_LOOKUP.match(slots.text))
+    listing = bool(cues.LISTING.match(slots.text))
+    lookup = bool(cues.LOOKUP.match(slots.text))
     bare_person = bool(slots.people) and not (
-        unique - _WH_WORDS - {"on", "in", "about"} - (_LOOKUP_WORDS if lookup else set())
+        unique - cues.WH_WORDS - {"on", "in", "about"} - (cues.LOOKUP_WORDS if lookup else set())
     )
     # "tonight's show" (but "today, all events" is every show)
     day_show = slots.show_word and slots.day is not None and not slots.shows
-    day_show = day_show and not _EVERY_SHOW.search(slots.text)
+    day_show = day_show and not cues.EVERY_SHOW.search(slots.text)
     thing_pronoun = (
         recent is not None
-        and (not recent.read_only or bool(_CHANGING.search(slots.text)))
+        and (not recent.read_only or bool(cues.CHANGING.search(slots.text)))
         and not slots.people
-        and bool(_THING_PRONOUN.search(slots.text))
+        and bool(cues.THING_PRONOUN.search(slots.text))
     )
     arrival_asked = (
-        bool(_YES_NO.match(slots.text))
+        bool(cues.YES_NO.match(slots.text))
         and bool(slots.people or slots.pronoun)
-        and bool(_ARRIVAL_WORDS.search(slots.text))
-        and not _ORDER_TOO.search(slots.text)  # "is Sarah here? check her in": do it
+        and bool(cues.ARRIVAL_WORDS.search(slots.text))
+        and not cues.ORDER_TOO.search(slots.text)  # "is Sarah here? check her in": do it
     )
     # "did we already refund Tom?", "is Maria on the do not call list?": asked about a person
-    asked_about = bool(_YES_NO.match(slots.text)) and bool(slots.people) and not arrival_asked
+    asked_about = bool(cues.YES_NO.match(slots.text)) and bool(slots.people) and not arrival_asked
     ranked = []
     for spec in specs:
         weights = lexicon.weights.get(spec.name, {})
@@ -446,18 +380,18 @@ def rank(
             score -= 1.5  # "what's the venue's address": one, said in the singular
         if listing and not question and not spec.read_only:
             score -= 1.5  # "show me …" wants to see, not change
-        if spec.name.startswith("download_") and not _FILE_WORDS.search(slots.text):
+        if spec.name.startswith("download_") and not cues.FILE_WORDS.search(slots.text):
             score -= 2.0
         if question:
             score += 0.8 if spec.read_only else -0.8
-            if _YES_NO.match(slots.text) and not spec.read_only:
-                score -= 1.5  # "has John been here before?" asks; it changes nothing
-                if not _ORDER_TOO.search(slots.text):
+            if cues.YES_NO.match(slots.text) and not spec.read_only:
+                score -= 1.5  # "has John been here before?" cues.asks; it changes nothing
+                if not cues.ORDER_TOO.search(slots.text):
                     score -= 5.0  # "is Maria on the do not call list?": asked, not done
-            if _WH.match(slots.text.lower()) and not spec.read_only:
+            if cues.WH.match(slots.text.lower()) and not spec.read_only:
                 score -= 1.2
                 if spec.category == "checkin":
-                    score -= 3.0  # "who's checked in?" asks for the list
+                    score -= 3.0  # "who's checked in?" cues.asks for the list
         elif spec.read_only and not question:
             score -= 0.2
         ranked.append(Ranked(spec.name, round(score, 3)))
