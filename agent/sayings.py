@@ -314,7 +314,15 @@ def _tier_changed(d: Data, a: Data, s: Speaker) -> str:
     return f"{d['name']} now {listing(said)}." if said else f"Updated {d['name']}."
 
 
+def _customer_changed(d: Data, a: Data, s: Speaker) -> str:
+    said = [k.replace("_", " ") for k in ("email", "phone", "name") if k in a]
+    what = listing(said) if said else "details"
+    verb = "is" if len(said) == 1 else "are"
+    return f"{d['name']}'s {what} {verb} updated."
+
+
 SAY: dict[str, Callable[[Data, Data, Speaker], str]] = {
+    "update_customer": _customer_changed,
     "update_ticket_tier": _tier_changed,
     "get_event_dashboard": lambda d, a, s: (
         f"{d['name']}: {d['tickets_sold']} of {d['capacity']} sold for {money(d['net_cents'])}, "

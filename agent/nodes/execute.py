@@ -90,7 +90,8 @@ def _focus_from(
             new["event_id"] = data["event_id"]
         if isinstance(data.get("code"), str):
             new["code"] = data["code"]
-        if "customer_id" not in data and isinstance(arguments.get("email"), str):
+        by_contact = "customer_id" not in data and "customer_id" not in arguments
+        if by_contact and isinstance(arguments.get("email"), str):
             # someone given by name and email (joined a waitlist): "she" is them next
             same = new.get("customer_email") == arguments["email"]
             new.pop("customer_id", None)
