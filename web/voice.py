@@ -16,13 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from aitickets.errors import Forbidden, InvalidInput, Unauthorized
+from aitickets.errors import InvalidInput
 
 from . import voice_calls, voice_retell, voice_twilio, voice_vapi
 from .rest import read_json_object
 
 MAX_ACTION = 2000
-MAX_SESSION_ID = 128
 
 
 class LazyAgent:
@@ -56,30 +55,20 @@ async def voice_service(app: Starlette) -> AsyncIterator[None]:
         await app.state.voice.aclose()
 
 
-def _session_id(body: dict[str, Any], request: Request) -> str:
-    value = body.get("session_id") or request.headers.get("x-session-id")
-    if value is None:
-        return uuid.uuid4().hex
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_SESSION_ID:
-        raise InvalidInput(f"session_id: give a string of 1 to {MAX_SESSION_ID} characters.")
-    return value.strip()
-
-
 async def voice_action(request: Request) -> Response:
     actor = await request.app.state.auth.actor(request)
-    if actor.role == "public":
-        raise Unauthorized("The voice agent needs a staff or admin key (Authorization: Bearer).")
-    if not actor.at_least("staff"):
-        raise Forbidden("The voice agent needs a staff or admin key.")
+    voice_calls.require_agent_role(actor, "The voice agent")
     body = await read_json_object(request)
     action = body.get("action")
     if not isinstance(action, str) or not action.strip():
         raise InvalidInput("action: say what happened, as text (for example 'check in Sam').")
     if len(action) > MAX_ACTION:
         raise InvalidInput(f"action: at most {MAX_ACTION} characters.")
-    session_id = _session_id(body, request)
-    agent = await request.app.state.voice.get()
-    reply = await agent.turn(action.strip(), session_id=session_id, actor=actor)
+    given = body.get("session_id") or request.headers.get("x-session-id")
+    session = voice_calls.session_id(given, "session_id") if given is not None else uuid.uuid4().hex
+    reply = await voice_calls.agent_turn(
+        request.app.state, action.strip(), session=session, actor=actor
+    )
     return JSONResponse(reply.model_dump(mode="json"))
 
 

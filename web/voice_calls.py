@@ -47,11 +47,12 @@ def session_id(value: Any, where: str) -> str:
     return value.strip()
 
 
-def require_agent_role(actor: Actor) -> None:
+def require_agent_role(actor: Actor, what: str = ASK_TOOL) -> None:
+    """The voice agent (`/voice/action`, `ask_tickets`) answers staff and admin keys only."""
     if actor.role == "public":
-        raise Unauthorized(f"{ASK_TOOL} needs a staff or admin key (Authorization: Bearer).")
+        raise Unauthorized(f"{what} needs a staff or admin key (Authorization: Bearer).")
     if not actor.at_least(ASK_MIN_ROLE):
-        raise Forbidden(f"{ASK_TOOL} needs a staff or admin key; call the tools directly.")
+        raise Forbidden(f"{what} needs a staff or admin key.")
 
 
 def request_text(arguments: Any) -> str:

@@ -14,6 +14,7 @@ from ..router.answers import correction, is_no, is_undo, ordinal
 from ..router.cues import yes_no_question
 from ..router.rank import rank
 from ..router.slots import extract, spoken_value
+from ..router.spoken import EMAIL, PHONE
 from ..router.text import STOP, fold, words
 from ..state import Intent, Outcome, Pending, State
 
@@ -107,7 +108,7 @@ def _spoken_name(text: str) -> str | None:
     head = re.sub(
         r"^(?:it's|its|it is|the name is|name is|call (?:it|them)|that's)\s+", "", head, flags=re.I
     )
-    head = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d\s().-]{6,}\d", "", head)
+    head = PHONE.sub("", EMAIL.sub("", head))
     head = head.strip(" .!?\"'")
     if not head or len(head.split()) > 5 or not is_name(head):
         return None
@@ -134,7 +135,7 @@ def _pick(options: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
     if not options:
         return None
     low = fold(text)
-    email = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", low)
+    email = EMAIL.search(low)
     if email:
         for option in options:
             if (option.get("email") or "").lower() == email.group(0):

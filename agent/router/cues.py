@@ -5,6 +5,7 @@ pronouns. Data for rank.py; `yes_no_question` is also how the agent keeps questi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 QUESTION = re.compile(r"^\s*(how|what|who|when|which|where|is|are|does|do|did|has|have|any)\b")
 
@@ -41,6 +42,7 @@ def yes_no_question(text: str) -> bool:
     return asks and not ORDER_TOO.search(text) and not any(IMPERATIVE.match(c) for c in clauses)
 
 
+@lru_cache(maxsize=256)  # asked of the same sentence for every tool ranked
 def asks(text: str) -> bool:
     """A question, in any clause: "got a missed call from …, who's that"."""
     clauses = re.split(r"[,;.!]\s*", text.lower())
@@ -72,8 +74,12 @@ ARRIVING = re.compile(
 )
 
 
+DESCRIBING = re.compile(r"\b(describ\w*|description|renam\w*|title|call it)\b", re.I)
+# "today, all events", "overall": every show, not the one on that day
 EVERY_SHOW = re.compile(
-    r"\b(?:all|every|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?)\b", re.I
+    r"\b(?:all|every|across|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?|gigs?)\b|"
+    r"\boverall\b|\bin total\b|\ball told\b",
+    re.I,
 )
 
 

@@ -19,6 +19,7 @@ from tools.registry import ToolSpec
 from tools.runner import ToolRunner
 
 from .catalog import Catalog, Person, Show
+from .cues import EVERY_SHOW
 from .lexicon import TOOL_WORDS
 from .slots import PERSON_PRONOUNS, Slots
 from .values import is_name
@@ -29,11 +30,6 @@ DOOR_CATEGORIES = frozenset({"checkin", "tickets", "orders", "dashboard"})
 
 _PLACEHOLDER = re.compile(
     r"(?:someone|somebody|anyone|another person|a friend|a mate|them|him|her)(?: else)?"
-)
-_EVERY_SHOW = re.compile(
-    r"\b(?:all|every|across|each)\s+(?:the\s+|of the\s+|our\s+)?(?:events?|shows?|gigs?)\b|"
-    r"\boverall\b|\bin total\b|\ball told\b",
-    re.I,
 )
 # Relations that answer for one another when only the general one was recorded.
 _KIN = (
@@ -144,7 +140,7 @@ class Filler:
             return self.catalog.show(ident) or Show(ident, f"event {ident}", slots.now, "", "", "")
         if slots.shows:
             return slots.shows[0]
-        if not required and _EVERY_SHOW.search(slots.text):
+        if not required and EVERY_SHOW.search(slots.text):
             return None  # "today, all events": no one show
         for_day = re.search(r"\bfor (?:tonight|today|tomorrow)\b", slots.text, re.I)
         if slots.day is not None and (

@@ -154,10 +154,10 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         penalty -= 1.5  # an order to change something, not a question
     if "related_id" in fields and len(slots.people) >= 2 and slots.relation:
         penalty += 3.0  # "Jane is John's wife": two known people and how they relate
-    kin_of_focus = slots.relation and slots.pronoun in ("his", "her", "their")
-    kin_of_focus = kin_of_focus and focus.get("customer_id") and not cues.asks(slots.text)
-    if "related_id" in fields and len(slots.people) == 1 and kin_of_focus:
-        penalty += 3.0  # "his brother's Carlos Diaz": him, and Carlos
+    if "related_id" in fields and len(slots.people) == 1 and slots.relation:
+        kin_of_focus = slots.pronoun in ("his", "her", "their") and focus.get("customer_id")
+        if kin_of_focus and not cues.asks(slots.text):
+            penalty += 3.0  # "his brother's Carlos Diaz": him, and Carlos
     if slots.team and spec.category == "about" and ({"name", "member_id"} & set(fields)):
         penalty += 2.5  # a team member is named
     if cues.ARRIVING.search(slots.text) and not cues.QUESTION.match(slots.text.lower()):
@@ -174,8 +174,9 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
     if slots.negated and spec.name.startswith("check_in"):
         penalty -= 1.5  # "no longer here", "isn't here"
     one_tier = bool(slots.shows and slots.tier_keys) and not cues.ALL.search(slots.text)
-    if one_tier and cues.STOPPING.search(slots.text) and not cues.asks(slots.text):
-        penalty += 3.0 if spec.name == "update_ticket_tier" else 0.0  # "kill early bird"
+    pausing = one_tier and spec.name == "update_ticket_tier" and cues.STOPPING.search(slots.text)
+    if pausing and not cues.asks(slots.text):
+        penalty += 3.0  # "kill early bird on salsa": that tier, paused
     if "tier_id" in fields and one_tier:
         penalty += 2.0
     if "_all_" in f"_{spec.name}_" and one_tier:
@@ -196,8 +197,8 @@ def _needs(spec: ToolSpec, slots: Slots, focus: dict[str, Any]) -> float:
         noun = spec.name.rsplit("_", 1)[-1]
         if re.search(rf"\b(?:a|an|another|new)\s+(?:[\w'-]+\s+){{0,2}}{noun}\b", slots.text, re.I):
             penalty += 1.5  # "we need a Theatre category": one that does not exist yet
-    describing = re.search(r"\b(describ\w*|description|renam\w*|title|call it)\b", slots.text, re.I)
-    if spec.name == "update_event" and slots.when is not None and not (slots.named or describing):
+    retimed = spec.name == "update_event" and slots.when is not None and not slots.named
+    if retimed and not cues.DESCRIBING.search(slots.text):
         penalty -= 3.0  # a show's new time is a postponement (it tells the ticket holders)
     no_show = not (slots.shows or slots.event_pronoun or focus.get("event_id") or slots.day)
     if required_event and slots.named and no_show:

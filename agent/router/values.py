@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .spoken import EMAIL
+
 _URL = re.compile(r"\bhttps?://[^\s,;\"'<>]+", re.I)
 _COLOR = re.compile(r"(?<![\w&])#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 # The words that end a name said after "called" or "named".
@@ -155,7 +157,7 @@ _WEEKDAYS_AND_MONTHS = frozenset(
 def proper_names(text: str, exclude: set[str]) -> list[str]:
     """Capitalised runs that are not sentence words or known show names ("Ann Lee")."""
     text = _URL.sub(" ", text)
-    text = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", text)
+    text = EMAIL.sub(" ", text)
     found: list[str] = []
     for match in _PROPER.finditer(text):
         words = match.group(1).split()
@@ -279,7 +281,7 @@ _NOT_NAMES = frozenset(
 
 def spoken_names(text: str, exclude: set[str]) -> list[str]:
     """New people named in lower case, by where names go, title-cased ("Omar Haddad")."""
-    low = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", _URL.sub(" ", text.lower()))
+    low = EMAIL.sub(" ", _URL.sub(" ", text.lower()))
     found: list[str] = []
     for spot in _NAME_SPOTS:
         for match in spot.finditer(low):
