@@ -53,22 +53,29 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:
+    from aitickets.errors import TicketsError
     from aitickets.settings import get_settings
-    from persistence import migrate
-    from tools.keys import create_key_offline, list_keys_offline, revoke_key_offline
+    from tools.runner import call_offline
 
     settings = get_settings()
-    migrate.upgrade(settings.resolved_database_url)
-    if args.action == "create":
-        key = asyncio.run(create_key_offline(settings, name=args.name, role=args.role))
-        print(key)
-        print("Store it now: it is shown once and kept only as a hash.", file=sys.stderr)
-    elif args.action == "list":
-        for line in asyncio.run(list_keys_offline(settings)):
-            print(line)
-    elif args.action == "revoke":
-        asyncio.run(revoke_key_offline(settings, key_id=args.id))
-        print(f"key {args.id} revoked")
+    try:
+        if args.action == "create":
+            made = asyncio.run(
+                call_offline(settings, "create_api_key", {"name": args.name, "role": args.role})
+            )
+            print(made.key)
+            print("Store it now: it is shown once and kept only as a hash.", file=sys.stderr)
+        elif args.action == "list":
+            listed = asyncio.run(call_offline(settings, "list_api_keys", {"include_revoked": True}))
+            for r in listed.keys:
+                state = "revoked" if r.revoked_at else "active"
+                print(f"{r.id}\t{r.role}\t{r.name}\t{r.prefix}…\t{state}")
+        elif args.action == "revoke":
+            asyncio.run(call_offline(settings, "revoke_api_key", {"key_id": args.id}))
+            print(f"key {args.id} revoked")
+    except TicketsError as exc:
+        print(f"keys: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 

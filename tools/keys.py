@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from aitickets.errors import NotFound
 from aitickets.settings import Settings
@@ -129,46 +129,3 @@ async def revoke_api_key(ctx: ToolContext, args: RevokeApiKeyIn) -> ApiKeyOut:
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
     return ApiKeyOut.model_validate(row)
-
-
-# The CLI works without a running server or a key of its own.
-
-
-async def create_key_offline(settings: Settings, *, name: str, role: str) -> str:
-    from .context import system_clock
-
-    db = Database(settings.resolved_database_url)
-    try:
-        async with db.unit_of_work() as session:
-            _row, raw = await _insert_key(session, name, role, system_clock())
-        return raw
-    finally:
-        await db.dispose()
-
-
-async def list_keys_offline(settings: Settings) -> list[str]:
-    db = Database(settings.resolved_database_url)
-    try:
-        async with db.sessions() as session:
-            rows = (await session.scalars(select(ApiKey).order_by(ApiKey.id))).all()
-        return [
-            f"{r.id}\t{r.role}\t{r.name}\t{r.prefix}…\t{'revoked' if r.revoked_at else 'active'}"
-            for r in rows
-        ]
-    finally:
-        await db.dispose()
-
-
-async def revoke_key_offline(settings: Settings, *, key_id: int) -> None:
-    from .context import system_clock
-
-    db = Database(settings.resolved_database_url)
-    try:
-        async with db.unit_of_work() as session:
-            result = await session.execute(
-                update(ApiKey).where(ApiKey.id == key_id).values(revoked_at=system_clock())
-            )
-            if result.rowcount == 0:  # type: ignore[attr-defined]
-                raise NotFound(f"No API key with id {key_id}.")
-    finally:
-        await db.dispose()
