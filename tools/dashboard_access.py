@@ -18,7 +18,9 @@ from persistence.models import DashboardAccess, DashboardCode, DashboardSession,
 from .common import Id, In, Name, Out, Phone, normalise_phone
 from .context import ToolContext
 from .messages import queue_message
+from .phrasing import count, listing, phone
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 CODE_MINUTES = 15
 CODES_PER_WINDOW = 3  # per phone number in CODE_MINUTES
@@ -137,6 +139,16 @@ async def authorise(ctx: ToolContext, args: DashboardRef) -> Event:
     undo="revoke_dashboard_access",
     examples=["let 555-010-0199 open the dashboard for Jazz Night"],
     http=HttpRoute("POST", "/api/events/{event_id}/dashboard-access", 201),
+    voice=speaks(
+        "give access|grant access|access to the dashboard|let see the dashboard",
+        "grant give",
+        say=lambda d, a, s: (
+            f"{'The promoter' if d['name'] == 'promoter' else d['name']} can now open the "
+            f"{s.event_name(d.get('event_id'))} dashboard "
+            f"from {phone(d['phone'])}."
+        ),
+        slots={"name": "grantee"},
+    ),
 )
 async def grant_dashboard_access(
     ctx: ToolContext, args: GrantDashboardAccessIn
@@ -167,6 +179,9 @@ async def grant_dashboard_access(
     undo="grant_dashboard_access",
     examples=["stop 555-010-0199 opening the Jazz Night dashboard"],
     http=HttpRoute("DELETE", "/api/events/{event_id}/dashboard-access"),
+    voice=speaks(
+        "revoke access|take away access|remove access|no longer see|cut off access", "revoke"
+    ),
 )
 async def revoke_dashboard_access(ctx: ToolContext, args: DashboardAccessIn) -> DashboardAccessOut:
     """Stop a phone number from opening an event's dashboard; its open sessions end too."""
@@ -190,12 +205,22 @@ async def revoke_dashboard_access(ctx: ToolContext, args: DashboardAccessIn) -> 
     return out
 
 
+def _dashboard_people(d: Data, a: Data, s: Speaks) -> str:
+    people = [f"{g['name']} ({phone(g['phone'])})" for g in d.get("access") or []]
+    if not people:
+        return "Nobody has access to that dashboard yet."
+    return f"{count(len(people), 'phone')} can open it: {listing(people)}."
+
+
 @tool(
     category="dashboard",
     role="staff",
     read_only=True,
     examples=["who can open the Jazz Night dashboard"],
     http=HttpRoute("GET", "/api/events/{event_id}/dashboard-access"),
+    voice=speaks(
+        "who can see|who has access|allowed to see|who can open", "access", say=_dashboard_people
+    ),
 )
 async def list_dashboard_access(
     ctx: ToolContext, args: ListDashboardAccessIn

@@ -18,6 +18,7 @@ from .common import Id, In, Out
 from .context import ToolContext
 from .documents_render import TicketView, qr_png, ticket_pdf, wallet_pass
 from .registry import tool
+from .voice import speaks
 
 __all__ = ["qr_png"]
 
@@ -120,6 +121,7 @@ async def _staff_ticket(ctx: ToolContext, ticket_id: int) -> Ticket:
     role="staff",
     read_only=True,
     examples=["show me the QR code for ticket 42"],
+    voice=speaks("qr code for|show qr|qr image", "qr"),
 )
 async def get_ticket_qr(ctx: ToolContext, args: GetTicketQrIn) -> TicketQrOut:
     """The QR code of a ticket as a PNG image (base64), for printing or showing at the door."""

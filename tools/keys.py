@@ -19,6 +19,7 @@ from persistence.models import ApiKey
 from .common import Id, In, Out
 from .context import Actor, ToolContext
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 KeyRole = Literal["admin", "staff", "agent"]
 
@@ -90,6 +91,15 @@ async def _insert_key(ctx_session, name: str, role: str, now: datetime) -> tuple
     role="admin",
     examples=["create a staff key for the door", "make a new API key for the box office"],
     http=HttpRoute("POST", "/api/keys", 201),
+    voice=speaks(
+        "create a key|new api key|make a key",
+        "key",
+        say=lambda d, a, s: (
+            f"Made a {d['role']} key called {d['name']}; "
+            "it is shown once, in the app, not read aloud."
+        ),
+        slots={"name": "key_label"},
+    ),
 )
 async def create_api_key(ctx: ToolContext, args: CreateApiKeyIn) -> CreateApiKeyOut:
     """Create an API key with a role (admin, staff or agent). The key is returned once."""
@@ -103,6 +113,7 @@ async def create_api_key(ctx: ToolContext, args: CreateApiKeyIn) -> CreateApiKey
     read_only=True,
     examples=["list the API keys"],
     http=HttpRoute("GET", "/api/keys"),
+    voice=speaks("list keys|api keys", "keys"),
 )
 async def list_api_keys(ctx: ToolContext, args: ListApiKeysIn) -> ListApiKeysOut:
     """List API keys by name, role and prefix (never the secret)."""
@@ -120,6 +131,7 @@ async def list_api_keys(ctx: ToolContext, args: ListApiKeysIn) -> ListApiKeysOut
     idempotent=True,
     examples=["revoke the door key"],
     http=HttpRoute("DELETE", "/api/keys/{key_id}"),
+    voice=speaks("revoke", "revoke"),
 )
 async def revoke_api_key(ctx: ToolContext, args: RevokeApiKeyIn) -> ApiKeyOut:
     """Revoke an API key; requests made with it are refused from then on."""

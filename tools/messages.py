@@ -24,6 +24,7 @@ from persistence.models import Customer, Job, Message
 from .common import Id, In, Out, Page, get_or_404
 from .context import ToolContext
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 Channel = Literal["email", "sms"]
 SEND = "message.send"
@@ -93,6 +94,9 @@ class ListMessagesOut(Out):
     read_only=True,
     examples=["show the last messages we sent", "did John's confirmation email go out"],
     http=HttpRoute("GET", "/api/messages"),
+    voice=speaks(
+        "messages we sent|did the email go out|email go out|last messages|outbox", "message email"
+    ),
 )
 async def list_messages(ctx: ToolContext, args: ListMessagesIn) -> ListMessagesOut:
     """The message outbox, newest first: every email and SMS with its delivery state."""

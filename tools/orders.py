@@ -30,9 +30,11 @@ from .fulfilment import (
     start_checkout,
 )
 from .inventory import hold_seats, take_seats
+from .phrasing import count, money
 from .promos import redeem_promo
 from .registry import HttpRoute, tool
 from .tickets import TicketOut
+from .voice import Data, Speaks, speaks
 
 BOX_OFFICE_PAYMENTS = ("cash", "comp")
 # An event with no end time is taken to be over this long after it starts (as list_events does).
@@ -148,6 +150,15 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
     return event, tier
 
 
+def _purchase(d: Data, a: Data, s: Speaks) -> str:
+    who = a.get("customer", {}).get("name", "them")
+    paid = "comped" if d.get("payment_method") == "comp" else f"for {money(d['total_cents'])}"
+    return (
+        f"Sold {count(d['quantity'], 'ticket')} to {who} for "
+        f"{s.event_name(d.get('event_id'))}, {paid}."
+    )
+
+
 @tool(
     category="orders",
     role="public",
@@ -157,6 +168,9 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
         "book 3 tickets for Jazz Night for mike@example.com",
     ],
     http=HttpRoute("POST", "/api/tickets/events/{event_id}/purchase", 201),
+    voice=speaks(
+        "sell|book|comp|buy|purchase|reserve|get him|get her", "cash ticket order", say=_purchase
+    ),
 )
 async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> PurchaseOut:
     """Buy tickets for an event tier. Staff sell at the box office with payment cash or comp
@@ -293,6 +307,7 @@ async def _secure(ctx: ToolContext, tier: TicketTier, quantity: int, *, hold: bo
     read_only=True,
     examples=["show order 12"],
     http=HttpRoute("GET", "/api/orders/{order_id}"),
+    voice=speaks("order details|show order|look up order", "order"),
 )
 async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     """One order with its tickets, totals and refunds."""
@@ -311,6 +326,7 @@ async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     read_only=True,
     examples=["list the orders for Jazz Night", "show John's orders"],
     http=HttpRoute("GET", "/api/orders"),
+    voice=speaks("orders for|list orders|show orders|his orders|her orders", "orders"),
 )
 async def list_orders(ctx: ToolContext, args: ListOrdersIn) -> ListOrdersOut:
     """Orders, newest first, optionally for one event or one customer."""

@@ -28,6 +28,7 @@ from persistence.models import DomainEvent, WebhookAttempt, WebhookDelivery, Web
 from .common import Id, In, Out, Page
 from .context import ToolContext
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 DELIVER = "webhook.deliver"
 MAX_ATTEMPTS = 8  # with the default 30 s base: retries over about an hour
@@ -281,6 +282,7 @@ async def _subscription(ctx: ToolContext, webhook_id: int) -> WebhookSubscriptio
     role="admin",
     examples=["send ticket sales to https://hooks.example.com/sales", "add a webhook"],
     http=HttpRoute("POST", "/api/webhooks/outbound", 201),
+    voice=speaks(slots={"events": "webhook_events"}),
 )
 async def register_webhook(ctx: ToolContext, args: RegisterWebhookIn) -> RegisterWebhookOut:
     """Subscribe a URL to domain events (kinds like "ticket.purchased", "event.*", or "*").

@@ -191,7 +191,7 @@ async def execute(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     data = result.model_dump(mode="json")
     new_focus = _focus_from(spec.name, focus, intent.get("focus") or {}, arguments, data)
     speaker.focus = {**new_focus, "_text": intent.get("override") or intent.get("text", "")}
-    speech = speaker.result(spec.name, data, arguments)
+    speech = speaker.result(spec, data, arguments)
     update: dict[str, Any] = {
         "focus": new_focus,
         "last_intent": {"tool": spec.name, "text": intent.get("text", ""), "arguments": arguments},

@@ -11,7 +11,7 @@ from typing import Any
 from tools.registry import ToolSpec
 
 from . import cues
-from .lexicon import TOOL_WORDS, Lexicon
+from .lexicon import Lexicon
 from .slots import PERSON_PRONOUNS, Slots
 from .synonyms import CONTEXT_SYNONYMS, SYNONYMS
 from .text import STOP, stem
@@ -333,8 +333,7 @@ def rank(
         # adds only half, so a tool with many near-identical phrases does not outshout the rest.
         matched.sort(reverse=True)
         score += sum(m if i == 0 else m / 2 for i, m in enumerate(matched))
-        words = TOOL_WORDS.get(spec.name)
-        if words and any(re.search(p, slots.text, re.I) for p in words.patterns):
+        if any(re.search(p, slots.text, re.I) for p in spec.voice.patterns):
             score += 1.5
         model = spec.input_model.model_fields
         contact = {"email", "phone", "q"} & set(model)
