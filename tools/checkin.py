@@ -364,6 +364,7 @@ async def check_in_by_name(ctx: ToolContext, args: CheckInByNameIn) -> CheckInMa
         "party is here|whole family|whole group",
         "party group family everyone",
         say=_checked_in,
+        scope="group",
     ),
 )
 async def check_in_party(ctx: ToolContext, args: CheckInPartyIn) -> CheckInManyOut:

@@ -392,6 +392,7 @@ def _party(d: Data, a: Data, s: Speaks) -> str:
         "who came with|who is with|party of|his wife|her husband|family of|who is his|who is her",
         "party family relative",
         say=_party,
+        scope="group",
     ),
 )
 async def get_customer_party(ctx: ToolContext, args: GetCustomerPartyIn) -> GetCustomerPartyOut:

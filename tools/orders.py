@@ -151,12 +151,21 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
 
 
 def _purchase(d: Data, a: Data, s: Speaks) -> str:
+    """Only what the order shows: tickets issued, or seats held until a card payment."""
     who = a.get("customer", {}).get("name", "them")
+    event = s.event_name(d.get("event_id"))
+    if d.get("status") == "pending":  # a card checkout: nothing is sold until it is paid
+        held = count(d["quantity"], "seat")
+        until = s.when(d["expires_at"]) if d.get("expires_at") else "a short while"
+        return (
+            f"No tickets yet: {held} held for {who} for {event} until {until}. "
+            f"They pay {money(d['total_cents'])} by card at the checkout link; "
+            "the tickets come when it is paid."
+        )
     paid = "comped" if d.get("payment_method") == "comp" else f"for {money(d['total_cents'])}"
-    return (
-        f"Sold {count(d['quantity'], 'ticket')} to {who} for "
-        f"{s.event_name(d.get('event_id'))}, {paid}."
-    )
+    if d.get("payment_method") == "cash" and d.get("total_cents"):
+        paid += " cash"
+    return f"Sold {count(d['quantity'], 'ticket')} to {who} for {event}, {paid}."
 
 
 @tool(

@@ -281,6 +281,7 @@ async def delete_ticket_tier(ctx: ToolContext, args: TierRef) -> TierOut:
             f"Sales are {'open' if a.get('on_sale') else 'paused'} "
             f"for {s.event_name(a.get('event_id'))}."
         ),
+        scope="all",
     ),
 )
 async def toggle_all_tickets(ctx: ToolContext, args: ToggleAllTicketsIn) -> ListTiersOut:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
@@ -65,7 +67,7 @@ class Speaks(Protocol):
 Saying = Callable[[Data, Data, Speaks], str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: a tool's spec is hashed
 class Voice:
     """The spoken side of one tool. Phrases are strong signals (several words in order), words
     weaker ones, patterns fill text slots with named groups, flags set booleans."""
@@ -78,8 +80,17 @@ class Voice:
     phone: bool = False  # the public phone line may use it
     slots: Mapping[str, SlotKind] = field(default_factory=lambda: MappingProxyType({}))
     acts_on: tuple[TicketStatus, ...] = ()  # a person's tickets in these states, when said so
-    # The sentence's own words fill these text fields (a note's body, a name said in lower case).
-    free_text: bool = False
+    # What it acts on when a person is named: one ticket or person, their whole party or group
+    # ("the Smiths are here"), or everything of its kind (every tier of a show).
+    scope: Literal["one", "group", "all"] = "one"
+
+    @property
+    def group(self) -> bool:
+        return self.scope == "group"
+
+    @property
+    def all_of(self) -> bool:
+        return self.scope == "all"
 
 
 def speaks(
@@ -92,7 +103,7 @@ def speaks(
     phone: bool = False,
     slots: Mapping[str, SlotKind] | None = None,
     acts_on: tuple[TicketStatus, ...] = (),
-    free_text: bool = False,
+    scope: Literal["one", "group", "all"] = "one",
 ) -> Voice:
     """A voice from compact strings: phrases separated by "|", words by spaces."""
     return Voice(
@@ -104,8 +115,27 @@ def speaks(
         phone=phone,
         slots=MappingProxyType(dict(slots or {})),
         acts_on=acts_on,
-        free_text=free_text,
+        scope=scope,
     )
 
 
 SILENT = Voice()
+
+
+UTTERANCES = Path(__file__).parent / "utterances"
+
+
+@cache
+def training_utterances(directory: Path = UTTERANCES) -> dict[str, list[str]]:
+    """What people say for each tool (and `_none`: for no tool), from `utterances/*.yaml`, one
+    file per tools module: {tool name: [sentences]}."""
+    import yaml
+
+    corpus: dict[str, list[str]] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of tool name to sentences")
+        for name, sentences in data.items():
+            corpus.setdefault(str(name), []).extend(str(s) for s in sentences or [])
+    return corpus

@@ -134,6 +134,32 @@ async def _tier_id(f: Filler, required: bool) -> Any:
     raise Choose(f"Which tickets for {show.name}: {_labels(options[:3])}?", "tier_id", options)
 
 
+_PAID_BY = (
+    (
+        "comp",
+        re.compile(
+            r"\bcomp(?:ed|ing|s|'d)?\b|\bon the house\b|\bfor free\b|\bfree of charge\b", re.I
+        ),
+    ),
+    ("cash", re.compile(r"\bcash\b|\bpaid at the (?:door|window|desk)\b", re.I)),
+    ("card", re.compile(r"\bcard\b|\bcredit\b|\bdebit\b|\bpay(?:ment)? link\b|\bonline\b", re.I)),
+)
+
+
+async def _payment(f: Filler, required: bool) -> Any:
+    """How a box-office sale is paid. A paid tier with nothing said is asked: tickets are issued
+    at once only for cash or comp, and a card sale is a held order, not a sale."""
+    for method, said in _PAID_BY:
+        if said.search(f.slots.text):
+            return method
+    tier_id = await _tier_id(f, False)
+    show = await f.show(False)
+    tier = next((t for t in (show.tiers if show else ()) if t.id == tier_id), None)
+    if tier is None or tier.price_cents <= 0:
+        return _MISSING  # free: nothing to pay
+    raise Ask("Cash, card or comp?", "payment")
+
+
 async def _quantity(f: Filler, required: bool) -> Any:
     if f.slots.usual:
         _, size = await _usual(f)
@@ -296,6 +322,7 @@ FILLERS: dict[str, Callable[[Filler, bool], Awaitable[Any]]] = {
     "order_id": _order_id,
     "tier_id": _tier_id,
     "quantity": _quantity,
+    "payment": _payment,
     "customer": _buyer,
     "from_": _period_start,
     "to": _period_end,
