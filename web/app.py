@@ -20,7 +20,19 @@ from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import checkout, documents, limits, login, openapi, pages, rest, sse, transcripts, webhooks
+from . import (
+    checkout,
+    documents,
+    door,
+    limits,
+    login,
+    openapi,
+    pages,
+    rest,
+    sse,
+    transcripts,
+    webhooks,
+)
 from . import voice as voice_web
 from .auth import KeyAuth
 from .errors import HANDLERS
@@ -48,6 +60,7 @@ def extra_routes() -> list[BaseRoute]:
         *voice_web.routes(),
         *transcripts.routes(),
         *login.routes(),
+        *door.routes(),
     ]
 
 
