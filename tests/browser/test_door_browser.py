@@ -46,6 +46,7 @@ class Door:
     base: str
     settings: Settings
     event_id: int
+    tier_id: int
     tickets: dict[str, int]  # holder → ticket id
     y4m: Path
     server: LiveServer
@@ -128,7 +129,7 @@ class LiveServer:
 
 @pytest.fixture
 def door(settings: Settings, tmp_path: Path) -> Iterator[Door]:
-    async def seed() -> tuple[int, dict[str, int]]:
+    async def seed() -> tuple[int, int, dict[str, int]]:
         db = Database(settings.resolved_database_url)
         try:
             venue = await make_venue(db, "Door Hall", tz="America/New_York")
@@ -142,11 +143,11 @@ def door(settings: Settings, tmp_path: Path) -> Iterator[Door]:
             for name in GUESTS:
                 customer = await make_customer(db, name)
                 tickets[name] = await make_ticket(db, event, tier, customer, holder_name=name)
-            return event, tickets
+            return event, tier, tickets
         finally:
             await db.dispose()
 
-    event_id, tickets = asyncio.run(seed())
+    event_id, tier_id, tickets = asyncio.run(seed())
     server = LiveServer(settings, _free_port())
     server.start()
     y4m = tmp_path / "ticket.y4m"
@@ -159,7 +160,7 @@ def door(settings: Settings, tmp_path: Path) -> Iterator[Door]:
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     write_y4m(png.content, y4m)
     try:
-        yield Door(server.base, settings, event_id, tickets, y4m, server)
+        yield Door(server.base, settings, event_id, tier_id, tickets, y4m, server)
     finally:
         server.stop()
 
@@ -222,6 +223,16 @@ def test_camera_scan_then_offline_admissions_sync(browser, door: Door) -> None: 
         page.screenshot(path=str(ARTIFACTS / "door-scanned-1280.png"), full_page=True)
         page.get_by_role("button", name="Stop camera").click()
 
+        second = context.new_page()  # another door shown the same ticket: red, with the time
+        second.goto("/door")
+        second.get_by_role("button", name="Start camera").click()
+        second.locator("#door-result.no").wait_for()
+        assert second.locator("#result-verdict").text_content() == "Stop"
+        why = second.locator("#result-why").text_content() or ""
+        assert re.fullmatch(r"Already in at \d{1,2}:\d\d [ap]m", why), why
+        second.screenshot(path=str(ARTIFACTS / "door-refused-1280.png"), full_page=True)
+        second.close()
+
         context.set_offline(True)
         admit_by_name(page, "Harriet Quill")
         admit_by_name(page, "Barnaby Fenwick")
@@ -279,6 +290,8 @@ def test_party_check_in_and_undo_online(browser, door: Door) -> None:  # type: i
     context, page = new_page(browser, door, PHONE)
     try:
         sign_in(page)
+        # The browser dropped its CSRF cookie (a restart): the page gets a fresh token itself.
+        context.clear_cookies(name="aitickets_csrf")
         page.get_by_label("Guest name").fill("barnabee")  # a misspelling still finds him
         row = page.locator("#door-results li").filter(has_text="Barnaby Fenwick")
         row.get_by_role("button", name=re.compile(r"^Check in ")).click()
@@ -288,6 +301,27 @@ def test_party_check_in_and_undo_online(browser, door: Door) -> None:  # type: i
         page.locator("#result-verdict").filter(has_text="Undone").wait_for()
         assert door.status("Barnaby Fenwick") == "valid"
         page.screenshot(path=str(ARTIFACTS / "door-undo-390.png"), full_page=True)
+
+        # A sale made after the page opened reaches it over the stream; the party comes in at once.
+        sale = page.request.post(
+            f"/api/tickets/events/{door.event_id}/purchase",
+            data={
+                "tier_id": door.tier_id,
+                "quantity": 3,
+                "customer": {"name": "Pia Partridge"},
+                "payment": "comp",
+            },
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        )
+        assert sale.ok, sale.text()
+        page.wait_for_function("document.getElementById('count-expected').textContent === '6'")
+        page.get_by_label("Guest name").fill("partridge")
+        page.get_by_role("button", name="Check in party of 3").first.click()
+        page.locator("#result-who").filter(has_text="Pia Partridge + party").wait_for()
+        assert page.locator("#count-in").text_content() == "3"
+        stats = door.call("get_checkin_stats", event_id=door.event_id)
+        assert (stats.checked_in, stats.expected) == (3, 6)
+        page.screenshot(path=str(ARTIFACTS / "door-party-390.png"), full_page=True)
     finally:
         context.close()
 
