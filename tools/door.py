@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from aitickets.errors import NotFound
 from persistence.models import DomainEvent, Event, Ticket, TicketTier, Venue
 
-from .checkin import TICKETS, _admit
+from .checkin import TICKETS, admit_tickets
 from .common import AwareDatetime, Id, In, Out
 from .context import ToolContext
 from .registry import HttpRoute, tool
@@ -271,7 +271,7 @@ async def sync_door_scans(ctx: ToolContext, args: SyncDoorScansIn) -> SyncDoorSc
     results: list[SyncedScan] = []
     for scan in sorted(args.scans, key=lambda s: s.scanned_at):
         at = min(scan.scanned_at, latest)
-        admitted = await _admit(
+        admitted = await admit_tickets(
             ctx,
             TICKETS.c.qr_token == scan.qr_token,
             method="offline" if scan.method == "qr" else f"offline_{scan.method}",
