@@ -53,7 +53,7 @@ async def door_page(request: Request) -> Response:
         try:  # an event outside tonight's window, asked for by id: offer it too
             extra = await runner.call("get_door_list", {"event_id": chosen}, actor)
             listing.events.append(extra.event)
-        except NotFound:
+        except (NotFound, InvalidInput):  # no such event, or no event id at all (0)
             chosen = listing.default_event_id
     return await render(
         request,

@@ -86,6 +86,9 @@ def test_the_page_offers_tonights_event_and_is_installable(client: TestClient, w
     page = client.get("/door")
     assert page.status_code == 200
     assert f'<option value="{world["event"]}" selected>Door Night' in page.text
+    for junk in ("0", "999", "x", "9" * 30):  # a bad event in the address: tonight's instead
+        odd = client.get(f"/door?event_id={junk}")
+        assert odd.status_code == 200 and "selected>Door Night" in odd.text, junk
     assert 'rel="manifest" href="/door/manifest.webmanifest"' in page.text
     assert "/static/vendor/jsqr/jsQR.js" in page.text
     manifest = client.get("/door/manifest.webmanifest")
