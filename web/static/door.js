@@ -512,7 +512,10 @@
     el.cameraNote.textContent = detector ? 'Scanning with the built-in detector.' : 'Scanning.';
     el.camera.textContent = 'Stop camera';
     scanning = true;
-    beep(true); // a tap unlocks sound on phones; this is the tap
+    try { // phones allow sound only after a tap: this tap unlocks it, silently
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === 'suspended') audio.resume();
+    } catch (e) { audio = null; }
     loop();
   }
 
