@@ -7,6 +7,7 @@ domain event: the request that wins the UPDATE admits, every other one is told w
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
@@ -29,6 +30,9 @@ MAX_OPTIONS = 3
 class CheckInTicketIn(In):
     qr_token: str = Field(min_length=8, max_length=64)
     event_id: Id | None = Field(default=None, description="refuse tickets for any other event")
+    method: Literal["qr", "name"] = Field(
+        default="qr", description="how the ticket was found: its QR code scanned, or by name"
+    )
 
 
 class CheckedInOut(Out):
@@ -111,11 +115,17 @@ _RETURNING = tuple(
 )
 
 
-async def _admit(
-    ctx: ToolContext, condition: object, *, method: str, event_id: int | None = None
+async def admit_tickets(
+    ctx: ToolContext,
+    condition: object,
+    *,
+    method: str,
+    event_id: int | None = None,
+    at: datetime | None = None,
 ) -> list[CheckedInOut]:
-    """valid → checked_in for the tickets matching `condition`, logged, with one event each."""
-    now = ctx.now()
+    """valid → checked_in for the tickets matching `condition`, logged, with one event each.
+    `at` is when the admission happened when that was earlier (a scan queued offline)."""
+    now = at or ctx.now()
     conn = await ctx.session.connection()
     statement = update(TICKETS).where(condition, TICKETS.c.status == "valid")  # type: ignore[arg-type]
     if event_id is not None:
@@ -215,8 +225,8 @@ async def _refusal(ctx: ToolContext, qr_token: str, event_id: int | None) -> Exc
 async def check_in_ticket(ctx: ToolContext, args: CheckInTicketIn) -> CheckedInOut:
     """Validate a ticket's QR code at the door and admit its holder. Refuses tickets already
     used, refunded or cancelled, and (with event_id) tickets for another event, with the reason."""
-    admitted = await _admit(
-        ctx, TICKETS.c.qr_token == args.qr_token, method="qr", event_id=args.event_id
+    admitted = await admit_tickets(
+        ctx, TICKETS.c.qr_token == args.qr_token, method=args.method, event_id=args.event_id
     )
     if not admitted:
         raise await _refusal(ctx, args.qr_token, args.event_id)
@@ -344,7 +354,7 @@ async def check_in_by_name(ctx: ToolContext, args: CheckInByNameIn) -> CheckInMa
             checked_in_at=at.isoformat() if at else None,
         )
     chosen = valid if args.all_tickets else valid[:1]
-    admitted = await _admit(ctx, TICKETS.c.id.in_(chosen), method="name")
+    admitted = await admit_tickets(ctx, TICKETS.c.id.in_(chosen), method="name")
     return CheckInManyOut(
         event_id=event.id,
         checked_in=admitted,
@@ -382,7 +392,7 @@ async def check_in_party(ctx: ToolContext, args: CheckInPartyIn) -> CheckInManyO
     )
     if not total:
         raise NotFound("That party has no tickets for this event.", code="no_guest")
-    admitted = await _admit(ctx, condition, method="party", event_id=args.event_id)
+    admitted = await admit_tickets(ctx, condition, method="party", event_id=args.event_id)
     if not admitted:
         raise Conflict(
             "Everyone in that party is already checked in (or their tickets are void).",
