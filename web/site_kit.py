@@ -91,7 +91,8 @@ def check_csrf(request: Request, form: FormData) -> bool:
     another site can neither read nor forge it."""
     nonce = request.cookies.get(CSRF_COOKIE, "")
     sent = str(form.get(CSRF_FIELD, ""))
-    return bool(nonce) and hmac.compare_digest(sent, _sign(request, nonce))
+    # Bytes: compare_digest raises on non-ASCII text, and the form field is whatever was sent.
+    return bool(nonce) and hmac.compare_digest(sent.encode(), _sign(request, nonce).encode())
 
 
 async def render(
