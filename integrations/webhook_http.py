@@ -208,7 +208,8 @@ async def post(
     """One signed POST to a pinned target; never raises for network trouble (it becomes
     `error`). The connection goes to a checked address, with the URL's host in `Host` and in
     TLS (SNI and certificate check), so DNS is not asked a second time. An address that
-    refuses the connection passes the turn to the next checked one."""
+    refuses the connection passes the turn to the next checked one; the answer's body is
+    never read."""
     import httpx2
 
     url = httpx2.URL(target.url)
@@ -232,9 +233,12 @@ async def post(
         for address in target.addresses[:MAX_ADDRESSES]:
             try:
                 pinned = url.copy_with(host=str(address))
-                response = await client.post(
-                    pinned, content=body, headers=headers, extensions=extensions
-                )
+                # Streamed and never read: only the status matters, so a receiver that answers
+                # with a huge or endless body costs nothing.
+                async with client.stream(
+                    "POST", pinned, content=body, headers=headers, extensions=extensions
+                ) as response:
+                    status = response.status_code
             except httpx2.ConnectError as exc:
                 error = f"ConnectError: {exc}"[:500]
                 continue  # refused or unreachable: the next checked address may answer
@@ -242,7 +246,7 @@ async def post(
                 return PostResult(None, f"timed out after {timeout_s:g}s", _ms(started))
             except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
                 return PostResult(None, f"{type(exc).__name__}: {exc}"[:500], _ms(started))
-            return PostResult(response.status_code, None, _ms(started))
+            return PostResult(status, None, _ms(started))
     return PostResult(None, error, _ms(started))
 
 

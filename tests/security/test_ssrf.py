@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,3 +315,22 @@ async def test_a_certificate_for_another_name_is_refused(dns, tls_files, monkeyp
         target = await wh.pin_target(f"https://other.example.test:{port}/in", allow_private=True)
         result = await wh.post(target, b"{}", secret="s" * 20, event="e", delivery="d", timeout_s=5)
     assert not result.ok and heads == []
+
+
+async def test_the_answer_body_is_never_read(monkeypatch) -> None:
+    """Only the status counts: a receiver answering with an endless body costs nothing."""
+    chunks: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        while len(chunks) < 64:  # 4 MB, then give up: a regression fails, never hangs
+            chunks.append(1)
+            yield b"x" * 65536
+        raise AssertionError("the webhook client read the answer's body")
+
+    def receiver(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=endless())
+
+    monkeypatch.setattr(wh, "TRANSPORT", httpx2.MockTransport(receiver))
+    target = await wh.pin_target("https://93.184.215.14/in", allow_private=False)
+    result = await wh.post(target, b"{}", secret="s" * 20, event="e", delivery="d", timeout_s=2)
+    assert result.ok and len(chunks) <= 1
