@@ -2,12 +2,14 @@
 
 One place for both, so every surface refuses the same junk the same way (a 4xx naming what is
 wrong) instead of failing deep inside: JSON nested a thousand deep exhausts the parser's
-recursion, and `str.isdigit()` accepts "²", which `int()` then refuses.
+recursion, a lone "\\ud800" escape parses into text that cannot be encoded, and `str.isdigit()`
+accepts "²", which `int()` then refuses.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import InvalidInput
@@ -32,7 +34,36 @@ def loads_json(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise BadJson("The body is not valid JSON.") from None
     if _opens(raw) > max_depth and _deeper_than(value, max_depth):
         raise BadJson(f"The JSON nests too deeply (at most {max_depth} levels).")
+    try:
+        text = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    except UnicodeEncodeError:  # text already holding a lone surrogate
+        text = b"\\ud800"
+    if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(value):
+        raise BadJson("The JSON holds half a UTF-16 surrogate pair (\\ud800 to \\udfff).")
     return value
+
+
+# A "\ud83d\ude00" pair is one character after parsing; a lone half is text nothing can encode
+# (not the database, not the log, not the answer), so it is refused here. The scan of the raw
+# bytes spares the walk for the bodies that have no such escape at all.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _opens(raw: bytes | str) -> int:

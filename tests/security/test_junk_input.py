@@ -134,6 +134,28 @@ def test_json_nested_deeply_is_a_4xx_on_every_body_route(
     assert db_rows() == before
 
 
+def test_a_lone_surrogate_is_a_4xx_on_every_body_route(
+    world: dict[str, str], junk_client: TestClient, db_rows: Callable[[], Rows]
+) -> None:
+    """A "\\ud800" escape is legal JSON but no text: it used to reach the database or the
+    log and fail there (a 500)."""
+    before = db_rows()
+    headers = {"Content-Type": "application/json", **auth()}
+    for method, path in _json_routes(junk_client):
+        url = _fill(path, world)
+        for body in (
+            b'{"name": "Pat \\ud800", "action": "list events \\udfff", "request": "\\ud800"}',
+            b'{"\\udc00": 1}',
+            b'{"customer": {"name": "\\ud83d", "email": "p@example.com"}, "tier_id": 1}',
+        ):
+            response = junk_client.request(method, url, content=body, headers=headers)
+            reads_json = url.startswith(("/api/", "/tools/", "/voice/action"))
+            _check(
+                response, (method, url, body), need_4xx=reads_json and response.status_code != 404
+            )
+    assert db_rows() == before
+
+
 def test_deep_json_inside_a_vapi_arguments_string_is_refused() -> None:
     from aitickets.parsing import BadJson, loads_json
 
@@ -142,6 +164,11 @@ def test_deep_json_inside_a_vapi_arguments_string_is_refused() -> None:
     with pytest.raises(BadJson):
         loads_json(b"\xff\xfe not utf-8")
     assert loads_json(b'{"a": [[1]]}') == {"a": [[1]]}
+    assert loads_json('{"smile": "\\ud83d\\ude00"}') == {"smile": "\U0001f600"}  # a pair is fine
+    with pytest.raises(BadJson):
+        loads_json('{"half": "\\ud83d"}')
+    with pytest.raises(BadJson):
+        loads_json('"\ud800"')  # an already-decoded lone surrogate in the text itself
 
 
 # --- non-ASCII header values ------------------------------------------------------------------
