@@ -40,7 +40,29 @@ def loads_json(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         text = b"\\ud800"
     if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(value):
         raise BadJson("The JSON holds half a UTF-16 surrogate pair (\\ud800 to \\udfff).")
+    if b"\\u0000" in text and holds_nul(value):
+        raise BadJson(NUL_MESSAGE)
     return value
+
+
+NUL_MESSAGE = "Text may not contain the NUL character (\\u0000)."
+
+
+def holds_nul(value: Any) -> bool:
+    """True when any text in `value` (keys included) holds a NUL character: PostgreSQL refuses
+    it in every text and JSON column, so it is refused at the door, whatever the database."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
 
 
 # A "\ud83d\ude00" pair is one character after parsing; a lone half is text nothing can encode

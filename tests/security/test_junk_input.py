@@ -156,6 +156,31 @@ def test_a_lone_surrogate_is_a_4xx_on_every_body_route(
     assert db_rows() == before
 
 
+def test_a_nul_character_is_a_4xx_on_every_route(
+    world: dict[str, str], junk_client: TestClient, db_rows: Callable[[], Rows]
+) -> None:
+    """PostgreSQL refuses NUL in every text and JSON column (a 500 there); it is refused at the
+    door on every database: in JSON bodies, query strings, forms and path segments."""
+    before = db_rows()
+    headers = {"Content-Type": "application/json", **auth()}
+    for method, path in _json_routes(junk_client):
+        url = _fill(path, world)
+        body = (
+            b'{"name": "Pat\\u0000", "action": "hi\\u0000", "request": "\\u0000", "q": "\\u0000"}'
+        )
+        response = junk_client.request(method, url, content=body, headers=headers)
+        _check(response, (method, url), need_4xx=url.startswith(("/api/", "/tools/", "/voice/")))
+    for method, path in _routes(junk_client):
+        if method == "GET" and path != "/events/stream":
+            url = _fill(path, world)
+            _check(junk_client.get(url, params={"q": "a\x00b", "category": "\x00"}), url)
+            _check(junk_client.get(_fill(path, {}, default="%00")), path)
+    for url in ("/api/events?q=a%00b", "/events?q=a%00b", "/api/event-goers?q=%00"):
+        response = junk_client.get(url, headers=auth())
+        assert response.status_code == 422, (url, response.status_code)
+    assert db_rows() == before
+
+
 def test_deep_json_inside_a_vapi_arguments_string_is_refused() -> None:
     from aitickets.parsing import BadJson, loads_json
 
@@ -169,6 +194,9 @@ def test_deep_json_inside_a_vapi_arguments_string_is_refused() -> None:
         loads_json('{"half": "\\ud83d"}')
     with pytest.raises(BadJson):
         loads_json('"\ud800"')  # an already-decoded lone surrogate in the text itself
+    with pytest.raises(BadJson):
+        loads_json(b'{"a": ["\\u0000"]}')
+    assert loads_json(b'{"a": "\\\\u0000"}') == {"a": "\\u0000"}  # an escaped backslash is text
 
 
 # --- non-ASCII header values ------------------------------------------------------------------
