@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from aitickets.errors import Forbidden, InvalidInput, Unauthorized
 from aitickets.parsing import whole_number
+from tools.common import MAX_ID
 from tools.context import Actor
 from tools.runner import ToolRunner
 from tools.stream import DomainEventOut
@@ -50,7 +51,7 @@ class StreamFilter:
         params = request.query_params
         event_id = None
         if raw := params.get("event_id"):
-            event_id = whole_number(raw, below=2**53)
+            event_id = whole_number(raw, below=MAX_ID + 1)
             if not event_id:
                 raise InvalidInput("event_id: must be a positive whole number.")
         wanted = [t.strip() for t in params.get("types", "").split(",") if t.strip()]
@@ -68,7 +69,7 @@ def _cursor_from(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     if raw is None or raw == "":
         return None
-    cursor = whole_number(raw, below=2**62)
+    cursor = whole_number(raw, below=MAX_ID + 1)
     if cursor is None:
         raise InvalidInput("Last-Event-ID: must be the id of an event this stream sent.")
     return cursor

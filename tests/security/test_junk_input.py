@@ -12,11 +12,11 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 import stripe
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -357,6 +357,30 @@ def test_the_extremes_allowed_show_on_every_page_and_route(
         headers=auth(),
     )
     assert at_edge.status_code == 201, at_edge.text
+
+
+# --- ids the database cannot hold -------------------------------------------------------------
+
+
+def test_every_id_field_refuses_numbers_past_the_integer_columns() -> None:
+    """Ids live in INTEGER columns (PostgreSQL's int4 ends at 2**31 - 1, and a larger number in
+    a query is a database error there): every `…_id` input of every tool refuses 2**31."""
+    checked = 0
+    for spec in registry:
+        for name, field in spec.input_model.model_fields.items():
+            if not (name.endswith("_id") and "int" in repr(field.annotation)):
+                continue
+            typed = (
+                Annotated[(field.annotation, *field.metadata)]
+                if field.metadata
+                else field.annotation
+            )
+            adapter: TypeAdapter[Any] = TypeAdapter(typed)
+            with pytest.raises(ValidationError):
+                adapter.validate_python(2**31)
+            adapter.validate_python(2**31 - 1)
+            checked += 1
+    assert checked > 100
 
 
 # --- superscript and other non-ASCII digits ---------------------------------------------------

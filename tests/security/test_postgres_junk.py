@@ -66,6 +66,9 @@ def test_text_postgres_cannot_hold_is_a_4xx(pg_client: TestClient, pg_url: str) 
             b'{"name": "F", "venue_id": 1, "starts_at": "9999-12-31T23:59:59-14:00"}',
         ),
         ("POST", "/api/venues", b"[" * 3000 + b"]" * 3000),
+        ("POST", "/tools/read_domain_events", b'{"after_id": 4611686018427387904}'),
+        ("POST", f"/api/tickets/events/{2**31}/purchase", b'{"tier_id": 1, "quantity": 1}'),
+        ("POST", "/tools/refund_ticket", b'{"ticket_id": 1, "amount_cents": 9999999999999}'),
     ]
     for method, url, body in json_bodies:
         response = pg_client.request(
@@ -77,7 +80,21 @@ def test_text_postgres_cannot_hold_is_a_4xx(pg_client: TestClient, pg_url: str) 
             response.status_code,
             response.text,
         )
-    for url in ("/api/events?q=a%00b", "/events?q=a%00b", "/api/event-goers?q=%00", "/events/%00"):
+    too_big = 2**31  # ids are INTEGER columns: one past PostgreSQL's int4
+    for url in (
+        "/api/events?q=a%00b",
+        "/events?q=a%00b",
+        "/api/event-goers?q=%00",
+        "/events/%00",
+        f"/api/events/{too_big}",
+        f"/api/tickets/{too_big}",
+        f"/api/events?venue_id={too_big}",
+        f"/events/{too_big}",
+        f"/dashboard/{too_big}",
+    ):
         response = pg_client.get(url, headers=auth())
         assert 400 <= response.status_code < 500, (url, response.status_code, response.text[:200])
+    for url in (f"/api/events?category={too_big}", f"/api/events?category={10**14}"):
+        response = pg_client.get(url)  # a number no id can be is read as a category name
+        assert response.status_code == 200 and response.json()["events"] == [], url
     assert _rows(pg_url) == before
