@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import phonenumbers
@@ -46,9 +46,23 @@ def _phone(value: str) -> str:
     return normalise_phone(value)
 
 
+# Times a request may carry: wide enough for any show and any "from" filter, narrow enough
+# that converting to UTC or to any venue's zone (±14 h), adding a few days or a year of
+# weekly repeats never leaves the years datetime can hold (year 1 at +14:00 or year 9999 at
+# -14:00 overflow on conversion).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give a time zone (for example 2026-12-01T20:00:00-05:00 or …Z)")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("give a time between the years 1900 and 2999")
     return value
 
 
@@ -57,7 +71,10 @@ Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
-Id = Annotated[int, Field(ge=1, le=2**53)]
+# Ids live in INTEGER columns: PostgreSQL's int4 stops here, and a larger number in a query is
+# a database error there (a 500), so it is refused as input instead.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def normalise_phone(value: str, region: str = "US") -> str:

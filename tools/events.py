@@ -11,10 +11,12 @@ from pydantic import Field, model_validator
 from sqlalchemy import delete, func, select
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
+from aitickets.parsing import whole_number
 from persistence.models import Category, Event, EventSeries, Ticket, TicketTier, Venue
 
 from .catalog_views import EventOut, event_query, load_event, load_events
 from .common import (
+    MAX_ID,
     AwareDatetime,
     Cents,
     Id,
@@ -34,7 +36,6 @@ from .voice import Data, Speaks, speaks
 
 Visibility = Literal["public", "unlisted", "draft"]
 MAX_SERIES = 52
-MAX_ID_DIGITS = 15  # a longer "category id" is a name, not a number the database can hold
 CLEARABLE = ("ends_at", "sales_start_at", "sales_end_at", "image_url", "category_ids")
 
 
@@ -260,8 +261,8 @@ async def list_events(ctx: ToolContext, args: ListEventsIn) -> ListEventsOut:
         for word in args.q.split()[:8]:
             query = query.where(Event.name.ilike(f"%{like_escape(word)}%", escape="\\"))
     if args.category:
-        digits = args.category.isdecimal() and len(args.category) <= MAX_ID_DIGITS
-        cat = Category.id == int(args.category) if digits else None
+        category_id = whole_number(args.category, below=MAX_ID + 1)
+        cat = Category.id == category_id if category_id else None
         if cat is None:
             cat = func.lower(Category.name) == args.category.lower()
         query = query.where(Event.categories.any(cat))

@@ -34,7 +34,9 @@ def new_raw_key() -> str:
 
 async def resolve_key(db: Database, settings: Settings, raw: str) -> Actor | None:
     """The actor a presented key stands for, or None. Not a tool: auth runs before any tool."""
-    if settings.bootstrap_api_key and hmac.compare_digest(raw, settings.bootstrap_api_key):
+    bootstrap = settings.bootstrap_api_key
+    # Bytes, not str: compare_digest raises on non-ASCII text, and a key is whatever was sent.
+    if bootstrap and hmac.compare_digest(raw.encode(), bootstrap.encode()):
         return Actor(name="bootstrap-admin", role="admin")
     digest = hash_key(raw)
     async with db.sessions() as session:

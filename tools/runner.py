@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from aitickets.errors import Conflict, Forbidden, InvalidInput, TicketsError
+from aitickets.parsing import NUL_MESSAGE, holds_nul
 from aitickets.settings import Settings
 from persistence.db import Database
 
@@ -57,6 +58,8 @@ class ToolRunner:
     def parse(self, spec: ToolSpec, arguments: Any) -> BaseModel:
         if isinstance(arguments, spec.input_model):
             return arguments
+        if holds_nul(arguments):  # query strings, forms and paths decode %00 to a NUL
+            raise InvalidInput(NUL_MESSAGE)
         try:
             return spec.input_model.model_validate(arguments or {})
         except ValidationError as exc:

@@ -295,6 +295,10 @@ def reencode_image(raw: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
                 raise InvalidInput("The photo has too many pixels; send a smaller one.")
             image.load()
             picture = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses (or, where warnings are errors, warns about) a header that claims
+        # more pixels than it will decode: the same answer as MAX_PIXELS, never a 500.
+        raise InvalidInput("The photo has too many pixels; send a smaller one.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, InvalidInput):
             raise

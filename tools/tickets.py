@@ -93,7 +93,9 @@ class TransferTicketIn(In):
 
 class RefundTicketIn(In):
     ticket_id: Id
-    amount_cents: int | None = Field(default=None, ge=1, description="partial refund; default all")
+    amount_cents: int | None = Field(
+        default=None, ge=1, le=100_000_000, description="partial refund; default all"
+    )
     reason: str = Field(default="", max_length=500)
 
 

@@ -32,6 +32,8 @@ class KeyAuth:
         raw = raw.strip()
         if scheme.lower() != "bearer" or not raw:
             raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
+        if not raw.isascii() or not raw.isprintable():  # keys are printable ASCII; bytes
+            raise Unauthorized("That API key is not valid (unknown or revoked).")  # never 500
         cached = self._cache.get(raw)
         now = time.monotonic()
         if cached is not None and cached[1] > now:

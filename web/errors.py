@@ -32,6 +32,13 @@ async def http_error(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(message))
 
 
+async def too_deep(request: Request, exc: Exception) -> Response:
+    """The last line behind the bounded JSON reader (aitickets/parsing.py): input nested so
+    deeply that some parser ran out of stack is the sender's fault, said as a 400."""
+    log.warning("input nested too deeply on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(400, "too_deep", "The request nests too deeply to be read.")
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal", "Something went wrong on our side; it was logged.")
@@ -40,5 +47,6 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 HANDLERS = {
     TicketsError: tickets_error,
     HTTPException: http_error,
+    RecursionError: too_deep,
     Exception: unexpected_error,
 }

@@ -11,7 +11,6 @@ for Retell's LLM: `{"result", "success", "data"}` or `{"error", "code", "success
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aitickets.errors import InvalidInput, NotFound
+from aitickets.parsing import loads_json
 from integrations.voice_platforms import verify_retell
 from tools.context import Actor
 from tools.voice_calls import Answer, claim, finish, release, request_key
@@ -31,7 +31,7 @@ MAX_BODY = 1_000_000  # the call object carries the live transcript
 
 def _parse(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
+        body = loads_json(raw)
     except ValueError:
         raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(body, dict):

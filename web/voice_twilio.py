@@ -12,7 +12,6 @@ text and back, the local router does the rest.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -24,6 +23,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from aitickets.errors import Forbidden, InvalidInput, TicketsError
+from aitickets.parsing import loads_json
 from aitickets.settings import Settings
 from integrations.voice_platforms import verify_twilio
 from tools.context import Actor
@@ -104,7 +104,7 @@ async def _refuse(websocket: WebSocket, why: str) -> None:
 
 def _message(raw: str) -> dict[str, Any] | None:
     try:
-        message = json.loads(raw)
+        message = loads_json(raw)
     except ValueError:
         message = None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
