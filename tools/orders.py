@@ -201,6 +201,7 @@ async def sell(
         email=args.customer.email,
         phone=args.customer.phone,
         now=ctx.now(),
+        trusted=staff,
     )
     if created:
         ctx.emit("customer.registered", registered_payload(customer, "purchase"))
