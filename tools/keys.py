@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import NotFound
 from aitickets.settings import Settings
@@ -45,6 +46,16 @@ async def resolve_key(db: Database, settings: Settings, raw: str) -> Actor | Non
             )
         ).first()
     return Actor(name=row.name, role=row.role, key_id=row.id) if row else None
+
+
+_IN_FORCE = select(ApiKey.id).where(ApiKey.revoked_at.is_(None))
+
+
+async def key_in_force(session: AsyncSession, key_id: int) -> bool:
+    """Whether a key is still unrevoked, asked inside the tool call's own transaction: one
+    primary-key lookup, so that a revocation (by this process, another one or the CLI) holds
+    from the very next call although the key's role stays cached (web/auth.py)."""
+    return await session.scalar(_IN_FORCE.where(ApiKey.id == key_id)) is not None
 
 
 class CreateApiKeyIn(In):
