@@ -24,7 +24,7 @@ from .site_pages import (
     SiteSetting,
 )
 from .voice import VoiceTurn
-from .voice_platforms import StaffPhone, VoiceToolCall
+from .voice_platforms import PhoneCallPass, StaffPhone, VoiceToolCall
 
 __all__ = [
     "AboutSection",
@@ -49,6 +49,7 @@ __all__ = [
     "Order",
     "PaymentEvent",
     "PaymentLink",
+    "PhoneCallPass",
     "PromoCode",
     "PromoRedemption",
     "Refund",
