@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from aitickets.settings import Settings
 from persistence.db import Database
 from persistence.models import ApiKey
 
-from .common import Id, In, Out
+from .common import Id, In, Out, one_line
 from .context import Actor, ToolContext
 from .registry import HttpRoute, tool
 
@@ -59,7 +59,7 @@ async def key_in_force(session: AsyncSession, key_id: int) -> bool:
 
 
 class CreateApiKeyIn(In):
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(one_line)]
     role: KeyRole = "staff"
 
 
