@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import NotFound
@@ -48,14 +48,18 @@ async def resolve_key(db: Database, settings: Settings, raw: str) -> Actor | Non
     return Actor(name=row.name, role=row.role, key_id=row.id) if row else None
 
 
-_IN_FORCE = select(ApiKey.id).where(ApiKey.revoked_at.is_(None))
+# Plain SQL on the session's connection: this runs before every tool call made with a database
+# key (the door's scans among them), and the ORM's result machinery cost three times as much
+# (measured: ~280 against ~100 µs a call on the 2-core machine).
+_IN_FORCE = text(f"SELECT 1 FROM {ApiKey.__tablename__} WHERE id = :id AND revoked_at IS NULL")
 
 
 async def key_in_force(session: AsyncSession, key_id: int) -> bool:
     """Whether a key is still unrevoked, asked inside the tool call's own transaction: one
     primary-key lookup, so that a revocation (by this process, another one or the CLI) holds
     from the very next call although the key's role stays cached (web/auth.py)."""
-    return await session.scalar(_IN_FORCE.where(ApiKey.id == key_id)) is not None
+    connection = await session.connection()
+    return (await connection.execute(_IN_FORCE, {"id": key_id})).first() is not None
 
 
 class CreateApiKeyIn(In):
