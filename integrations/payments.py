@@ -254,9 +254,14 @@ def _ref(value: Any) -> str | None:
     return str(value.get("id")) if hasattr(value, "get") else None
 
 
+def configured_provider(settings: Settings) -> str:
+    """The gateway new payments go through: Stripe when a secret key is set, else the demo."""
+    return "stripe" if settings.stripe_secret_key else "demo"
+
+
 def gateway_for(settings: Settings, provider: str | None = None) -> PaymentGateway:
     """The configured gateway, or the one a recorded payment was made through."""
-    provider = provider or ("stripe" if settings.stripe_secret_key else "demo")
+    provider = provider or configured_provider(settings)
     if provider == "demo":
         return DemoGateway(settings)
     if not settings.stripe_secret_key:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, delete, func, insert, select
 from aitickets.errors import Conflict, NotFound
 from persistence.models import Category, Event, Venue, event_categories
 
-from .common import Id, In, Out, Page, name_key, require_changes
+from .common import Id, In, Out, Page, name_key, one_line, require_changes
 from .context import ToolContext
 from .phrasing import listing
 from .registry import HttpRoute, tool
@@ -37,7 +37,7 @@ def _id_list(value: Any) -> Any:
     return value
 
 
-CategoryName = Annotated[str, Field(min_length=1, max_length=100)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(one_line)]
 Color = Annotated[str, Field(max_length=16), AfterValidator(_color)]
 CategoryIds = Annotated[list[Id], BeforeValidator(_id_list), Field(min_length=1, max_length=50)]
 

@@ -53,6 +53,30 @@ def _phone(value: str) -> str:
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
+# Characters that end a line or reorder text: in a name they would split an e-mail subject or a
+# log line, or make text read differently from what it is.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def one_line(value: str) -> str:
+    """A name-like value: refused when it holds control characters (CR, LF, tab, NUL, …), line
+    or paragraph separators, or bidirectional overrides."""
+    for char in value:
+        if _unsafe(char):
+            raise ValueError(f"must not contain control characters such as {char!r}")
+    return value
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+def without_controls(value: str) -> str:
+    """A name from outside (a payment provider's form) with those characters made spaces."""
+    return "".join(" " if _unsafe(c) else c for c in value)
+
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
@@ -68,7 +92,7 @@ def _aware(value: datetime) -> datetime:
 
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 # Ids live in INTEGER columns: PostgreSQL's int4 stops here, and a larger number in a query is

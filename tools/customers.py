@@ -161,30 +161,46 @@ def registered_payload(customer: Customer, source: str) -> dict[str, Any]:
 
 
 async def upsert_customer(
-    session: AsyncSession, *, name: str, email: str | None, phone: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    now: datetime,
+    trusted: bool = False,
 ) -> tuple[Customer, bool]:
-    """The buyer of an order: found by email (any case), else by phone (E.164) when that record
-    has no other email, else created. An existing customer's name is never overwritten; a
-    missing phone or email is filled in. Returns (customer, created); when created is True the
-    caller emits `ctx.emit("customer.registered", registered_payload(customer, "purchase"))`."""
+    """The buyer of an order (or a waitlist entry, or a ticket's new holder). Returns
+    (customer, created); when created is True the caller emits
+    `ctx.emit("customer.registered", registered_payload(customer, "purchase"))`.
+
+    Public input (`trusted=False`) never changes an existing customer: anyone may type anyone's
+    phone, so a record is reused only when what was given cannot redirect its messages. By email
+    (any case): that record, as it is (its email is where its confirmations go, so they reach the
+    address's owner). Else by phone only when neither side has an email (the same phone-only
+    identity; texts go to that phone). Anything else is a new record, even when it shares a phone.
+    Staff (`trusted=True`) may fill in a missing phone or email of the customer they match by
+    email, else by phone (that record having no other email). A name is never overwritten."""
     email = email.strip().lower() if email else None
     try:
         phone = normalise_phone(phone) if phone else None
     except ValueError as exc:
         raise InvalidInput(f"phone: {exc}") from None
     customer = await _by_email(session, email) if email else None
-    if customer is None and phone:
+    if customer is None and phone and (trusted or email is None):
         same_phone = (
             await session.scalars(
                 select(Customer).where(Customer.phone == phone).order_by(Customer.id)
             )
         ).all()
         usable = [c for c in same_phone if email is None or c.email is None]
+        if not trusted:
+            usable = [c for c in usable if c.email is None]
         named = [c for c in usable if c.name_key == name_key(name)]
         customer = (named or usable or [None])[0]
     if customer is not None:
-        customer.email = customer.email or email
-        customer.phone = customer.phone or phone
+        if trusted:
+            customer.email = customer.email or email
+            customer.phone = customer.phone or phone
         return customer, False
     customer = Customer(
         name=name,

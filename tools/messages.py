@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import String, cast, literal, select, update
 
 from aitickets.errors import Conflict
@@ -29,6 +29,10 @@ from .voice import speaks
 Channel = Literal["email", "sms"]
 SEND = "message.send"
 MAX_ATTEMPTS = 6
+# Messages that carry a sign-in secret (a one-time code, a magic link): delivered as written, but
+# the outbox listing never shows their body, so that reading the outbox is not signing in.
+SECRET_TEMPLATES = frozenset({"dashboard_code"})
+REDACTED = "[not shown: this message carries a one-time sign-in code]"
 
 
 def queue_message(
@@ -82,6 +86,12 @@ class MessageOut(Out):
     event_id: int | None
     created_at: datetime
     sent_at: datetime | None
+
+    @model_validator(mode="after")
+    def _redact(self) -> MessageOut:
+        if self.template in SECRET_TEMPLATES:
+            self.body = REDACTED
+        return self
 
 
 class ListMessagesOut(Out):

@@ -24,6 +24,7 @@ from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .fulfilment import (
+    buyer_checkout_url,
     issue_tickets,
     raise_sold_out,
     release_expired,
@@ -224,6 +225,7 @@ async def sell(
         email=args.customer.email,
         phone=args.customer.phone,
         now=ctx.now(),
+        trusted=staff,
     )
     if created:
         ctx.emit("customer.registered", registered_payload(customer, "purchase"))
@@ -279,7 +281,7 @@ async def sell(
             promo_label=(args.promo_code or "").upper(),
             payment_link_id=payment_link_id,
         )
-        out.checkout_url, out.expires_at = started.url, started.expires_at
+        out.checkout_url, out.expires_at = buyer_checkout_url(started, order), started.expires_at
         return out
     tickets = await issue_tickets(ctx, order, tier.id, args.quantity, args.customer.name)
     out.tickets = [

@@ -8,12 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from aitickets.errors import Conflict, Forbidden, InvalidInput, TicketsError
+from aitickets.errors import Conflict, Forbidden, InvalidInput, TicketsError, Unauthorized
 from aitickets.parsing import NUL_MESSAGE, holds_nul
 from aitickets.settings import Settings
 from persistence.db import Database
 
 from .context import Actor, Clock, ToolContext, system_clock
+from .keys import key_in_force
 from .registry import Registry, ToolSpec, registry
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ def describe_validation_error(exc: ValidationError) -> str:
             message = message.removeprefix("Value error, ")
         parts.append(f"{where}: {message}")
     return "; ".join(parts)
+
+
+def _revoked() -> Unauthorized:
+    return Unauthorized("That API key is not valid (unknown or revoked).", code="key_revoked")
 
 
 class ToolRunner:
@@ -65,6 +70,15 @@ class ToolRunner:
         except ValidationError as exc:
             raise InvalidInput(describe_validation_error(exc)) from None
 
+    async def ensure_in_force(self, actor: Actor) -> None:
+        """Refuse a revoked key before work that is not one tool call (a voice agent turn reads
+        and records before it calls tools); tool calls check it in their own transaction."""
+        if actor.key_id is None:
+            return
+        async with self.db.unit_of_work() as session:
+            if not await key_in_force(session, actor.key_id):
+                raise _revoked()
+
     async def call(self, name: str, arguments: Any, actor: Actor) -> BaseModel:
         spec = self.tools.get(name)
         if not spec.allows(actor.role):
@@ -74,6 +88,8 @@ class ToolRunner:
         args = self.parse(spec, arguments)
         try:
             async with self.db.unit_of_work() as session:
+                if actor.key_id is not None and not await key_in_force(session, actor.key_id):
+                    raise _revoked()
                 ctx = ToolContext(session, actor, self.settings, self.clock)
                 return await spec.fn(ctx, args)
         except TicketsError:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 from sqlalchemy import func, select, update
 
-from aitickets.errors import Conflict, NotFound
+from aitickets.errors import Conflict, InvalidInput, NotFound
 from persistence.models import Event, Ticket, TicketTier
 
 from .catalog_views import TierOut, load_event, tier_out
@@ -21,11 +21,14 @@ from .voice import Data, Speaks, speaks
 TierStatus = Literal["on_sale", "paused"]
 
 
+MAX_CAPACITY = 100_000  # seats in one tier, however they got there (created, updated or added)
+
+
 class CreateTicketTierIn(In):
     event_id: Id
     name: Name
     price_cents: Cents = 0
-    capacity: int = Field(ge=1, le=100_000)
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
     max_per_order: int = Field(default=10, ge=1, le=50)
     description: str = Field(default="", max_length=2000)
     status: TierStatus = "on_sale"
@@ -35,7 +38,7 @@ class UpdateTicketTierIn(In):
     tier_id: Id
     name: Name | None = None
     price_cents: Cents | None = None
-    capacity: int | None = Field(default=None, ge=0, le=100_000)
+    capacity: int | None = Field(default=None, ge=0, le=MAX_CAPACITY)
     max_per_order: int | None = Field(default=None, ge=1, le=50)
     description: str | None = Field(default=None, max_length=2000)
     status: TierStatus | None = None
@@ -71,7 +74,7 @@ class ToggleAllTicketsIn(In):
 
 class AddTicketsIn(In):
     tier_id: Id
-    quantity: int = Field(ge=1, le=100_000)
+    quantity: int = Field(ge=1, le=MAX_CAPACITY)
 
 
 async def _tier(ctx: ToolContext, tier_id: int) -> TicketTier:
@@ -312,14 +315,21 @@ async def toggle_all_tickets(ctx: ToolContext, args: ToggleAllTicketsIn) -> List
     ),
 )
 async def add_tickets(ctx: ToolContext, args: AddTicketsIn) -> TierOut:
-    """Add seats to a tier's capacity (atomically, so it is safe during sales)."""
+    """Add seats to a tier's capacity (atomically, so it is safe during sales), up to the
+    100,000 seats a tier may have."""
     tier = await _tier(ctx, args.tier_id)
-    await ctx.session.execute(
+    added = await ctx.session.scalar(
         update(TicketTier)
-        .where(TicketTier.id == tier.id)
+        .where(TicketTier.id == tier.id, TicketTier.capacity + args.quantity <= MAX_CAPACITY)
         .values(capacity=TicketTier.capacity + args.quantity)
+        .returning(TicketTier.id)
         .execution_options(synchronize_session=False)
     )
+    if added is None:
+        raise InvalidInput(
+            f"{tier.name} has {tier.capacity:,} seats; adding {args.quantity:,} would pass the "
+            f"{MAX_CAPACITY:,} a tier may have."
+        )
     ctx.emit(
         "event.updated", {"event_id": tier.event_id, "changes": ["tiers"]}, event_id=tier.event_id
     )

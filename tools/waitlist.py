@@ -227,7 +227,12 @@ async def join_waitlist(ctx: ToolContext, args: JoinWaitlistIn) -> WaitlistPlace
         if tier is None or tier.event_id != event.id:
             raise NotFound(f"{event.name} has no ticket tier with id {args.tier_id}.")
     customer, created = await upsert_customer(
-        ctx.session, name=args.name, email=args.email, phone=args.phone, now=ctx.now()
+        ctx.session,
+        name=args.name,
+        email=args.email,
+        phone=args.phone,
+        now=ctx.now(),
+        trusted=ctx.actor.at_least("staff"),
     )
     if created:
         ctx.emit("customer.registered", registered_payload(customer, "waitlist"))

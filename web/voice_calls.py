@@ -67,6 +67,7 @@ def request_text(arguments: Any) -> str:
 
 async def agent_turn(state: Any, text: str, *, session: str, actor: Actor) -> Any:
     """One turn of the voice agent (agent.service.VoiceReply), opened on first use."""
+    await state.runner.ensure_in_force(actor)
     agent = await state.voice.get()
     return await agent.turn(text, session_id=session, actor=actor)
 
