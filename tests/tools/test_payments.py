@@ -56,9 +56,9 @@ async def _session_id(db: Database, order_id: int) -> str:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """These tests drive the checkout machinery on tiers of a few seats, held by one buyer; the
-    quota that keeps anonymous holds under a share of a tier (tools/hold_quotas.py) is off here
-    and tested in tests/security/test_seat_holds.py."""
-    return settings.model_copy(update={"hold_share": 1.0})
+    quotas that keep anonymous holds under a share of a tier (tools/hold_quotas.py) are off here
+    and are tested in tests/security/test_seat_holds.py."""
+    return settings.model_copy(update={"hold_share": 1.0, "holds_per_client": 1000})
 
 
 @pytest.fixture
