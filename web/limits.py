@@ -2,8 +2,8 @@
 
 - The client is the connection's peer, or, with `TRUST_FORWARDED_FOR` and a peer listed in
   `TRUSTED_PROXIES`, the rightmost `X-Forwarded-For` hop that is not a trusted proxy (hops to the
-  left of it are whatever the client wrote). Tools see it as `ctx.client` (quotas on sign-in
-  codes and anonymous seat holds).
+  left of it are whatever the client wrote); such a proxy's `X-Forwarded-Proto` sets the scheme.
+  Tools see the client as `ctx.client` (quotas on sign-in codes and anonymous seat holds).
 - A request with a valid credential (an API key that resolves) is never limited, so the door's
   hot path costs one cache lookup. Whether a key is valid is decided here, not by whether an
   `Authorization` header is present: junk in the header counts as no key.
@@ -64,10 +64,25 @@ class ClientAddress:
             return False
         return any(ip in network for network in self.proxies)
 
+    def from_proxy(self, scope: Scope) -> bool:
+        peer = scope.get("client")
+        return bool(self.proxies and peer and self._trusted(peer[0]))
+
+    def scheme(self, scope: Scope) -> str | None:
+        """What the proxy says the client used (`X-Forwarded-Proto`), so that cookies set over
+        https are Secure; None when the peer is no proxy of ours or says nothing usable."""
+        if not self.from_proxy(scope):
+            return None
+        raw = next((v for k, v in scope["headers"] if k == b"x-forwarded-proto"), b"")
+        said = raw.decode("latin-1").split(",")[0].strip().lower()
+        if scope["type"] == "websocket":
+            said = {"https": "wss", "http": "ws"}.get(said, said)
+        return said if said in ("http", "https", "ws", "wss") else None
+
     def __call__(self, scope: Scope) -> str:
         peer = scope.get("client")
         address = peer[0] if peer else "unknown"
-        if not self.proxies or not self._trusted(address):
+        if not self.from_proxy(scope):
             return address
         hops: list[str] = []
         for name, value in scope["headers"]:
@@ -150,10 +165,15 @@ class RateLimitMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        client = self.client_address(scope)
+        client, scheme = self.client_address(scope), self.client_address.scheme(scope)
         peer = scope.get("client")
+        changes: dict[str, Any] = {}
         if peer is None or peer[0] != client:  # downstream (logs, tools) sees the real client
-            scope = {**scope, "client": (client, peer[1] if peer else 0)}
+            changes["client"] = (client, peer[1] if peer else 0)
+        if scheme and scheme != scope.get("scheme"):
+            changes["scheme"] = scheme
+        if changes:
+            scope = {**scope, **changes}
         token = CLIENT_ADDRESS.set(client)
         try:
             if scope["type"] == "http" and not scope["path"].startswith(EXEMPT_PREFIXES):

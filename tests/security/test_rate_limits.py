@@ -167,3 +167,26 @@ def test_an_unreachable_limit_store_lets_requests_through(make_client: MakeClien
         port = probe.getsockname()[1]
     client = make_client(rate_limit_public="1/60", redis_url=f"redis://127.0.0.1:{port}/0")
     assert {client.get("/api/events").status_code for _ in range(3)} == {200}
+
+
+def test_a_trusted_proxy_says_the_scheme_and_no_one_else_does(make_client: MakeClient) -> None:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    def app_with_echo(client):  # type: ignore[no-untyped-def]
+        async def echo(request: Request) -> PlainTextResponse:
+            assert request.client is not None
+            return PlainTextResponse(f"{request.url.scheme} {request.client.host}")
+
+        client.app.router.routes.insert(0, Route("/echo", echo))
+        return client
+
+    proxied = app_with_echo(
+        make_client("127.0.0.1", trust_forwarded_for=True, trusted_proxies="127.0.0.1")
+    )
+    said = proxied.get("/echo", headers={**forwarded(VICTIM), "X-Forwarded-Proto": "https"})
+    assert said.text == f"https {VICTIM}"
+    direct = app_with_echo(make_client("192.0.2.5", trust_forwarded_for=True))
+    said = direct.get("/echo", headers={**forwarded(VICTIM), "X-Forwarded-Proto": "https"})
+    assert said.text == "http 192.0.2.5"
