@@ -72,6 +72,8 @@ class RateLimits:
 
     def __init__(self, redis_url: str = "", *, prefix: str = "aitickets") -> None:
         self.redis_url = redis_url.strip()
+        if self.redis_url:
+            storage_uri(self.redis_url)  # a bad REDIS_URL stops the start, not every request
         self.prefix = prefix
         self._limiter: RateLimiter | None = None
         self._pool: Any = None

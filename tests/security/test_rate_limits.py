@@ -190,3 +190,10 @@ def test_a_trusted_proxy_says_the_scheme_and_no_one_else_does(make_client: MakeC
     direct = app_with_echo(make_client("192.0.2.5", trust_forwarded_for=True))
     said = direct.get("/echo", headers={**forwarded(VICTIM), "X-Forwarded-Proto": "https"})
     assert said.text == "http 192.0.2.5"
+
+
+def test_a_redis_url_that_is_not_one_stops_the_start() -> None:
+    from integrations.ratelimit import RateLimits
+
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        RateLimits("http://127.0.0.1:6379")
