@@ -50,7 +50,7 @@ async def test_windows_count_per_key_and_say_the_wait() -> None:
     rate = Rate(2, 3600)
     assert await limits.hit(rate, "a") == 0 and await limits.hit(rate, "a") == 0
     wait = await limits.hit(rate, "a")
-    assert 1 <= wait <= 20
+    assert 1 <= wait <= 3600
     assert await limits.hit(rate, "b") == 0  # per key
     assert await limits.check(rate, "b") == 0 and await limits.check(rate, "a") > 0
     assert await limits.hit(rate, "c", cost=3) == float("inf")  # more than the rate ever allows
