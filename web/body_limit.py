@@ -1,9 +1,9 @@
 """Request bodies are bounded before they are read: 413 at once when `Content-Length` says too
 much, and 413 as soon as a chunked body (no length) passes the limit while it streams in.
 
-Photo uploads (`POST …/my-tickets/{token}/photos`) have their own, larger cap; everything else
-has `AITICKETS_MAX_BODY_BYTES`. Nothing a route does can read past the cap: the count is kept on
-the ASGI `receive` channel itself, below every parser.
+Photo uploads (`POST …/my-tickets/{token}/photos`, `/tools/upload_event_photo`) have their own,
+larger cap; everything else (MCP included) has `AITICKETS_MAX_BODY_BYTES`. Nothing a route does
+can read past the cap: the count is kept on the ASGI `receive` channel itself, below every parser.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UPLOAD_PATHS = re.compile(r"^(/api)?/my-tickets/[^/]+/photos/?$")
+UPLOAD_PATHS = re.compile(r"^((/api)?/my-tickets/[^/]+/photos|/tools/upload_event_photo)/?$")
 
 
 class BodyTooLarge(Exception):

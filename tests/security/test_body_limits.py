@@ -127,6 +127,11 @@ def test_photo_uploads_have_their_own_larger_cap(
     assert len(photo) > 100_000
     ok = client.post(f"/api/my-tickets/{token}/photos", content=photo, headers=_json())
     assert ok.status_code == 201, ok.text
+    by_tool = json.dumps({"access_token": token, "image_base64": _noisy_png()}).encode()
+    ok = client.post("/tools/upload_event_photo", content=by_tool, headers=_json())
+    assert ok.status_code == 200, ok.text  # the same tool by name (ElevenLabs' way)
+    other = client.post("/tools/list_events", content=by_tool, headers=_json())
+    assert other.status_code == 413  # the general limit everywhere else
     big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 300_000).decode()
     over_general = client.post(
         f"/api/my-tickets/{token}/photos", json={"image_base64": big}, headers=_json()
