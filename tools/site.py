@@ -224,6 +224,18 @@ async def _order_by_token(ctx: ToolContext, token: str, *, lock: bool = False) -
     return order
 
 
+def _sniff_head(encoded: str) -> None:
+    """The first bytes only (16 base64 characters) against the signatures: the rest of an upload
+    that is no photo is never decoded."""
+    try:
+        head = base64.b64decode(encoded[:16], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("image_base64: is not valid base64.") from None
+    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if not (webp or any(head.startswith(magic) for magic, _kind in _SIGNATURES)):
+        raise InvalidInput("That file is not a photo (JPEG, PNG, GIF or WebP).")
+
+
 async def _photo_allowance(ctx: ToolContext, order: Order) -> int:
     """How many more photos this order may add: AITICKETS_PHOTOS_PER_TICKET for each of its
     tickets still valid or used; refuses when there are none left."""
@@ -355,6 +367,7 @@ async def upload_event_photo(ctx: ToolContext, args: UploadEventPhotoIn) -> Phot
     max_bytes = ctx.settings.photo_max_bytes
     if len(args.image_base64) * 3 // 4 > max_bytes + 3:  # what the base64 would decode to
         raise InvalidInput(f"The photo is too large; the limit is {max_bytes // 1_000_000} MB.")
+    _sniff_head(args.image_base64)
     await ctx.commit_now()  # nothing written yet: give the connection back while decoding
     try:
         raw = base64.b64decode(args.image_base64, validate=True)

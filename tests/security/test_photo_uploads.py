@@ -92,3 +92,21 @@ async def test_each_ticket_may_add_only_so_many_photos(
     assert len(decodes) == decoded  # the refusal decoded nothing
     listing = await call("list_event_photos", as_="public", limit=100)
     assert listing.total == 2 * per_ticket
+
+
+async def test_an_upload_that_is_no_photo_is_refused_from_its_first_bytes(
+    call: Call, db: Database, decodes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await _order(call, db)
+    decoded: list[int] = []
+    real = base64.b64decode
+
+    def counting(data: Any, *args: Any, **kwargs: Any) -> bytes:
+        decoded.append(len(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(tools.site.base64, "b64decode", counting)
+    page = base64.b64encode(b"<html><script>alert(1)</script></html>" * 20_000).decode()
+    with pytest.raises(InvalidInput, match="not a photo"):
+        await call("upload_event_photo", as_="public", access_token=token, image_base64=page)
+    assert decodes == [] and max(decoded, default=0) <= 16  # its first bytes, no more
