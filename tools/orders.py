@@ -20,6 +20,7 @@ from sqlalchemy import select
 from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound
 from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
 
+from . import hold_quotas
 from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
@@ -214,11 +215,17 @@ async def sell(
         promo_id = promo.id
     total = 0 if args.payment == "comp" else subtotal - discount
     checkout = total > 0 and args.payment not in BOX_OFFICE_PAYMENTS
+    quota = checkout and hold_quotas.applies(ctx)
+    if quota:
+        await hold_quotas.check_client(ctx, args.quantity)
     # Card checkout holds the seats (sold when paid); everything else sells them now.
     if not await _secure(ctx, tier, args.quantity, hold=checkout):
         if tier.status != "on_sale":
             raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
         raise_sold_out(tier, event)
+    if quota:  # unpaid holds without a staff key: never every seat (tools/hold_quotas.py)
+        await hold_quotas.check_tier_share(ctx, tier, args.quantity)
+        await hold_quotas.record_client(ctx, args.quantity)
     customer, created = await upsert_customer(
         ctx.session,
         name=args.customer.name,

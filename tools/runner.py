@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from aitickets.errors import Conflict, Forbidden, InvalidInput, TicketsError, Unauthorized
 from aitickets.parsing import NUL_MESSAGE, holds_nul
 from aitickets.settings import Settings
+from integrations.ratelimit import RateLimits
 from persistence.db import Database
 
 from .context import Actor, Clock, ToolContext, system_clock
@@ -46,11 +47,14 @@ class ToolRunner:
         *,
         clock: Clock = system_clock,
         tools: Registry = registry,
+        limits: RateLimits | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.tools = tools
+        # One store of limits per process (the web middleware draws on the same one).
+        self.limits = limits or RateLimits(settings.redis_url)
 
     def spec(self, name: str) -> ToolSpec:
         return self.tools.get(name)
@@ -58,7 +62,13 @@ class ToolRunner:
     def narrowed(self, names: frozenset[str]) -> ToolRunner:
         """The same runner seeing only `names`: for a caller limited to a few tools, so that
         whatever lists or ranks tools never considers the others."""
-        return ToolRunner(self.db, self.settings, clock=self.clock, tools=self.tools.subset(names))
+        return ToolRunner(
+            self.db,
+            self.settings,
+            clock=self.clock,
+            tools=self.tools.subset(names),
+            limits=self.limits,
+        )
 
     def parse(self, spec: ToolSpec, arguments: Any) -> BaseModel:
         if isinstance(arguments, spec.input_model):
@@ -90,7 +100,7 @@ class ToolRunner:
             async with self.db.unit_of_work() as session:
                 if actor.key_id is not None and not await key_in_force(session, actor.key_id):
                     raise _revoked()
-                ctx = ToolContext(session, actor, self.settings, self.clock)
+                ctx = ToolContext(session, actor, self.settings, self.clock, limits=self.limits)
                 return await spec.fn(ctx, args)
         except TicketsError:
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,7 +22,12 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 async def tickets_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TicketsError)
-    headers = {"Retry-After": "1"} if exc.http_status in (429, 503) else None
+    headers = None
+    if exc.http_status in (429, 503):  # the real wait when the error knows it (a 900 s quota)
+        wait = exc.details.get("retry_after")
+        known = isinstance(wait, int | float) and 0 < wait < math.inf
+        seconds = max(1, math.ceil(wait)) if known else 1
+        headers = {"Retry-After": str(seconds)}
     return JSONResponse(exc.to_body(), status_code=exc.http_status, headers=headers)
 
 

@@ -57,6 +57,10 @@ def settings(settings: Settings) -> Settings:
             "stripe_webhook_secret": SECRET,
             "stripe_max_retries": 0,
             "stripe_timeout_seconds": 2,
+            # one buyer holds every seat of small tiers here; the quotas on anonymous holds
+            # (tools/hold_quotas.py) are tested in tests/security/test_seat_holds.py
+            "hold_share": 1.0,
+            "holds_per_client": 1000,
         }
     )
 

@@ -11,12 +11,21 @@ import pytest
 from sqlalchemy import func, select, update
 
 from aitickets.errors import NotFound, SoldOut
+from aitickets.settings import Settings
 from persistence.db import Database
 from persistence.models import Checkout, Order, PaymentLink, Ticket, TicketTier
 from tests.conftest import NOW, Call
 from tests.factories import make_event, make_tier
 
 BUYER = {"name": "Ada Lovelace", "email": "ada@example.com"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """These tests drive the checkout machinery on tiers of a few seats, held by one buyer; the
+    quotas that keep anonymous holds under a share of a tier (tools/hold_quotas.py) are off here
+    and are tested in tests/security/test_seat_holds.py."""
+    return settings.model_copy(update={"hold_share": 1.0, "holds_per_client": 1000})
 
 
 @pytest.fixture
