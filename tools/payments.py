@@ -49,6 +49,7 @@ class CheckoutStatusOut(Out):
     expires_at: datetime | None
     event_id: int
     event_name: str
+    timezone: str = Field(default="UTC", description="the venue's zone, for showing times")
     tier_name: str
     quantity: int
     subtotal_cents: int
@@ -74,6 +75,7 @@ async def _status(ctx: ToolContext, checkout: Checkout, order: Order) -> Checkou
     event = await ctx.session.get(Event, order.event_id)
     tier = await ctx.session.get(TicketTier, checkout.tier_id)
     assert event is not None and tier is not None
+    venue = await ctx.session.get(Venue, event.venue_id)
     is_open = checkout.status == "open"
     return CheckoutStatusOut(
         order_id=order.id,
@@ -85,6 +87,7 @@ async def _status(ctx: ToolContext, checkout: Checkout, order: Order) -> Checkou
         expires_at=checkout.expires_at if is_open else None,
         event_id=event.id,
         event_name=event.name,
+        timezone=venue.timezone if venue is not None else "UTC",
         tier_name=tier.name,
         quantity=checkout.quantity,
         subtotal_cents=order.subtotal_cents,

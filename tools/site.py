@@ -114,6 +114,7 @@ class GetMyTicketsOut(Out):
     event_id: int
     event_name: str
     starts_at: datetime
+    ends_at: datetime | None = None
     timezone: str
     venue_name: str
     venue_address: str
@@ -165,7 +166,14 @@ def _photo_out(row: EventPhoto) -> PhotoOut:
 
 async def _overrides(ctx: ToolContext) -> dict[str, str]:
     rows = await ctx.session.scalars(select(SiteSetting).where(SiteSetting.key.in_(BRAND_KEYS)))
-    return {r.key: r.value for r in rows}
+    found = {r.key: r.value for r in rows}
+    if not found.get("brand_name") and "org_name" not in ctx.settings.model_fields_set:
+        # Nobody named the site: a venue's own shop should carry the venue's name (the first
+        # one made, the seeded venue), not the product's.
+        first = await ctx.session.scalar(select(Venue.name).order_by(Venue.id).limit(1))
+        if first:
+            found["brand_name"] = first
+    return found
 
 
 def _branding(settings: Settings, overrides: dict[str, str]) -> BrandingOut:
@@ -185,7 +193,8 @@ def _branding(settings: Settings, overrides: dict[str, str]) -> BrandingOut:
 )
 async def get_site_branding(ctx: ToolContext, args: GetSiteBrandingIn) -> BrandingOut:
     """The organisation's name, brand colour and logo shown on every public page: the CMS
-    overrides where set, else the ORG_NAME, ORG_COLOR and ORG_LOGO_URL settings."""
+    overrides where set, else the ORG_NAME, ORG_COLOR and ORG_LOGO_URL settings (with ORG_NAME
+    unset, the first venue's name)."""
     return _branding(ctx.settings, await _overrides(ctx))
 
 
@@ -268,6 +277,7 @@ async def get_my_tickets(ctx: ToolContext, args: GetMyTicketsIn) -> GetMyTickets
         event_id=event.id,
         event_name=event.name,
         starts_at=event.starts_at,
+        ends_at=event.ends_at,
         timezone=venue.timezone,
         venue_name=venue.name,
         venue_address=venue.address,

@@ -20,7 +20,7 @@ from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import checkout, documents, limits, openapi, pages, rest, sse, transcripts, webhooks
+from . import checkout, documents, limits, openapi, pages, rest, shop, sse, transcripts, webhooks
 from . import voice as voice_web
 from .auth import KeyAuth
 from .errors import HANDLERS
@@ -47,6 +47,7 @@ def extra_routes() -> list[BaseRoute]:
         *webhooks.routes(),
         *voice_web.routes(),
         *transcripts.routes(),
+        *shop.routes(),
     ]
 
 

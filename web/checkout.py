@@ -96,7 +96,13 @@ async def checkout_return(request: Request) -> Response:
     except TicketsError as exc:
         return await _problem(request, exc)
     result = request.query_params.get("result", "")
-    context = {"checkout": checkout, "error": None, "result": result}
+    tickets: list[Any] = []
+    if checkout.status == "paid":  # the confirmation offers the tickets' documents at once
+        order = await request.app.state.runner.call(
+            "get_my_tickets", {"access_token": checkout.access_token}, PUBLIC
+        )
+        tickets = [t for t in order.tickets if t.status == "valid"]
+    context = {"checkout": checkout, "error": None, "result": result, "tickets": tickets}
     response = await _page(request, "checkout_return.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response
