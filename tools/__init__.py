@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     payments,
     promos,
     refund_recovery,
+    sign_in,
     site,
     staff_phones,
     stream,

@@ -20,12 +20,13 @@ from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import checkout, documents, limits, openapi, pages, rest, shop, sse, transcripts, webhooks
+from . import checkout, documents, limits, login, openapi, pages, rest, sse, transcripts, webhooks
 from . import voice as voice_web
 from .auth import KeyAuth
 from .errors import HANDLERS
 from .mcp import routes as mcp_routes
 from .mcp import service as mcp_service
+from .shop import routes as shop_routes
 
 # Things that live as long as the app (the MCP session manager, the job worker, …): each takes
 # the app and is entered, in order, once the database and the runner are ready.
@@ -47,7 +48,8 @@ def extra_routes() -> list[BaseRoute]:
         *webhooks.routes(),
         *voice_web.routes(),
         *transcripts.routes(),
-        *shop.routes(),
+        *login.routes(),
+        *shop_routes(),
     ]
 
 

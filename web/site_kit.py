@@ -1,28 +1,24 @@
-"""What every page shares: the Jinja environment and its filters, the brand, signed
-double-submit CSRF tokens, and HTML error pages."""
+"""What every page shares: the Jinja environment and its filters, the brand, the CSRF token
+(web/csrf.py) in every page, and HTML error pages."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from tools.context import PUBLIC
 
+from .csrf import CSRF_COOKIE, csrf_nonce, sign
+from .csrf import check_csrf as check_csrf  # the pages import it from here
+
 HERE = Path(__file__).parent
-CSRF_COOKIE = "aitickets_csrf"
-CSRF_FIELD = "csrf_token"
-_PROCESS_SECRET = secrets.token_bytes(32)  # used when SITE_SECRET is not set
 
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescape on for .html
 
@@ -91,31 +87,6 @@ async def brand(request: Request) -> dict[str, str]:
     }
 
 
-def _secret(request: Request) -> bytes:
-    configured = request.app.state.settings.site_secret
-    return configured.encode() if configured else _PROCESS_SECRET
-
-
-def _sign(request: Request, nonce: str) -> str:
-    return hmac.new(_secret(request), nonce.encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_nonce(request: Request) -> tuple[str, bool]:
-    """The browser's CSRF nonce (its cookie) and whether it must be set now."""
-    nonce = request.cookies.get(CSRF_COOKIE, "")
-    if 20 <= len(nonce) <= 64 and nonce.replace("-", "").replace("_", "").isalnum():
-        return nonce, False
-    return secrets.token_urlsafe(24), True
-
-
-def check_csrf(request: Request, form: FormData) -> bool:
-    """Signed double submit: the form's token must be our signature of the cookie's nonce, so
-    another site can neither read nor forge it."""
-    nonce = request.cookies.get(CSRF_COOKIE, "")
-    sent = str(form.get(CSRF_FIELD, ""))
-    return bool(nonce) and hmac.compare_digest(sent, _sign(request, nonce))
-
-
 async def render(
     request: Request,
     template: str,
@@ -125,7 +96,7 @@ async def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     nonce, fresh = csrf_nonce(request)
-    full = {"brand": await brand(request), "csrf_token": _sign(request, nonce), **context}
+    full = {"brand": await brand(request), "csrf_token": sign(request, nonce), **context}
     response = templates.TemplateResponse(
         request, template, full, status_code=status, headers=headers
     )

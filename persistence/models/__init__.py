@@ -25,6 +25,7 @@ from .site_pages import (
 )
 from .voice import VoiceTurn
 from .voice_platforms import StaffPhone, VoiceToolCall
+from .web_sign_in import SignInCode, WebSession
 
 __all__ = [
     "AboutSection",
@@ -53,6 +54,7 @@ __all__ = [
     "PromoRedemption",
     "Refund",
     "ReminderSetting",
+    "SignInCode",
     "SiteSetting",
     "StaffPhone",
     "TeamMember",
@@ -64,6 +66,7 @@ __all__ = [
     "VoiceTurn",
     "WaitlistEntry",
     "WaitlistOffer",
+    "WebSession",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
