@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound
-from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
+from persistence.models import Customer, Event, Order, PromoRedemption, Ticket, TicketTier
 
-from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
+from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .fulfilment import (
@@ -107,6 +107,10 @@ class OrderOut(Out):
 class ListOrdersIn(Page):
     event_id: Id | None = None
     customer_id: Id | None = None
+    q: str | None = Field(
+        default=None, max_length=200, description="part of the buyer name or email, or an order id"
+    )
+    status: str | None = Field(default=None, max_length=24, description="paid, pending, refunded …")
 
 
 class ListOrdersOut(Out):
@@ -313,11 +317,27 @@ async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     http=HttpRoute("GET", "/api/orders"),
 )
 async def list_orders(ctx: ToolContext, args: ListOrdersIn) -> ListOrdersOut:
-    """Orders, newest first, optionally for one event or one customer."""
+    """Orders, newest first, optionally for one event, one customer, one status, or a buyer
+    whose name or email contains `q` (or the order with that id)."""
     query = select(Order).order_by(Order.id.desc()).limit(args.limit).offset(args.offset)
     if args.event_id:
         query = query.where(Order.event_id == args.event_id)
     if args.customer_id:
         query = query.where(Order.customer_id == args.customer_id)
+    if args.status:
+        query = query.where(Order.status == args.status)
+    if args.q:
+        text = args.q.strip().lstrip("#")
+        pattern = f"%{like_escape(name_key(text))}%"
+        buyers = select(Customer.id).where(
+            or_(
+                Customer.name_key.like(pattern, escape="\\"),
+                Customer.email.like(f"%{like_escape(text.lower())}%", escape="\\"),
+            )
+        )
+        matches = Order.customer_id.in_(buyers)
+        if text.isdecimal() and len(text) < 16:
+            matches = or_(matches, Order.id == int(text))
+        query = query.where(matches)
     rows = (await ctx.session.scalars(query)).all()
     return ListOrdersOut(orders=[OrderOut.model_validate(o) for o in rows])

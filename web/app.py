@@ -22,6 +22,7 @@ from tools.runner import ToolRunner
 
 from . import checkout, documents, limits, login, openapi, pages, rest, sse, transcripts, webhooks
 from . import voice as voice_web
+from .admin import routes as admin_routes
 from .auth import KeyAuth
 from .errors import HANDLERS
 from .mcp import routes as mcp_routes
@@ -50,6 +51,7 @@ def extra_routes() -> list[BaseRoute]:
         *transcripts.routes(),
         *login.routes(),
         *shop_routes(),
+        *admin_routes(),
     ]
 
 
