@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     dashboard,
     dashboard_access,
     documents,
+    door,
     events,
     jobs,
     keys,

@@ -7,6 +7,7 @@ domain event: the request that wins the UPDATE admits, every other one is told w
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
@@ -27,6 +28,9 @@ MAX_OPTIONS = 3
 class CheckInTicketIn(In):
     qr_token: str = Field(min_length=8, max_length=64)
     event_id: Id | None = Field(default=None, description="refuse tickets for any other event")
+    method: Literal["qr", "name"] = Field(
+        default="qr", description="how the ticket was found: its QR code scanned, or by name"
+    )
 
 
 class CheckedInOut(Out):
@@ -110,10 +114,16 @@ _RETURNING = tuple(
 
 
 async def _admit(
-    ctx: ToolContext, condition: object, *, method: str, event_id: int | None = None
+    ctx: ToolContext,
+    condition: object,
+    *,
+    method: str,
+    event_id: int | None = None,
+    at: datetime | None = None,
 ) -> list[CheckedInOut]:
-    """valid → checked_in for the tickets matching `condition`, logged, with one event each."""
-    now = ctx.now()
+    """valid → checked_in for the tickets matching `condition`, logged, with one event each.
+    `at` is when the admission happened when that was earlier (a scan queued offline)."""
+    now = at or ctx.now()
     conn = await ctx.session.connection()
     statement = update(TICKETS).where(condition, TICKETS.c.status == "valid")  # type: ignore[arg-type]
     if event_id is not None:
@@ -209,7 +219,7 @@ async def check_in_ticket(ctx: ToolContext, args: CheckInTicketIn) -> CheckedInO
     """Validate a ticket's QR code at the door and admit its holder. Refuses tickets already
     used, refunded or cancelled, and (with event_id) tickets for another event, with the reason."""
     admitted = await _admit(
-        ctx, TICKETS.c.qr_token == args.qr_token, method="qr", event_id=args.event_id
+        ctx, TICKETS.c.qr_token == args.qr_token, method=args.method, event_id=args.event_id
     )
     if not admitted:
         raise await _refusal(ctx, args.qr_token, args.event_id)

@@ -20,7 +20,19 @@ from tools import registry
 from tools.context import Clock, system_clock
 from tools.runner import ToolRunner
 
-from . import checkout, documents, limits, login, openapi, pages, rest, sse, transcripts, webhooks
+from . import (
+    checkout,
+    documents,
+    door,
+    limits,
+    login,
+    openapi,
+    pages,
+    rest,
+    sse,
+    transcripts,
+    webhooks,
+)
 from . import voice as voice_web
 from .admin import routes as admin_routes
 from .auth import KeyAuth
@@ -50,6 +62,7 @@ def extra_routes() -> list[BaseRoute]:
         *voice_web.routes(),
         *transcripts.routes(),
         *login.routes(),
+        *door.routes(),
         *shop_routes(),
         *admin_routes(),
     ]

@@ -26,6 +26,10 @@ from aitickets.settings import Settings
 
 AUTH_PATHS = re.compile(r"/dashboard/(code|session|login)|/login\b|/magic|/verify\b")
 EXEMPT_PREFIXES = ("/healthz", "/static/")
+# The door page's calls carry a session cookie instead of a key: treated like a key (a wrong one
+# answers 401, which draws from the auth bucket), so a busy door is never throttled.
+SESSION_PATHS = ("/door/api/", "/door/stream")
+SESSION_COOKIE = b"aitickets_session="
 MAX_TRACKED = 50_000
 
 
@@ -86,6 +90,14 @@ class TokenBuckets:
             self._buckets.clear()
 
 
+def _has_credential(scope: Scope) -> bool:
+    door = scope["path"].startswith(SESSION_PATHS)
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (door and name == b"cookie" and SESSION_COOKIE in value):
+            return True
+    return False
+
+
 def _too_many(wait: float) -> tuple[Message, Message]:
     seconds = max(1, math.ceil(wait))
     body = json.dumps(
@@ -136,7 +148,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        has_key = any(name == b"authorization" for name, _ in scope["headers"])
+        has_key = _has_credential(scope)
         ip = self._client(scope)
         wait = 0.0
         if self.auth and self.auth_paths.search(scope["path"]):

@@ -72,7 +72,7 @@ class CheckIn(Timestamped, Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     action: Mapped[str] = mapped_column(String(16))  # check_in | undo
-    method: Mapped[str] = mapped_column(String(16))  # qr | name | party
+    method: Mapped[str] = mapped_column(String(16))  # qr | name | party | offline[_name|_party]
     actor: Mapped[str] = mapped_column(String(100))
 
 
