@@ -210,8 +210,10 @@ def arguments(form: FormData, controls: list[Widget], zone: str = "UTC") -> dict
     tz = ZoneInfo(zone)
     out: dict[str, Any] = {}
     for widget in controls:
-        if widget.kind == "checkbox":
+        if widget.kind == "checkbox":  # an unticked box is simply not sent: that means no
             raw = "on" if form.get(widget.name) else ""
+        elif widget.name not in form:
+            continue  # not on the form that was sent: the tool's default applies
         else:
             raw = str(form.get(widget.name, "")).strip()
         original = form.get(ORIG + widget.name)
