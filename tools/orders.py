@@ -102,6 +102,8 @@ class OrderOut(Out):
     sold_by: str
     created_at: datetime
     tickets: list[TicketOut] = []
+    event_name: str = ""
+    customer_name: str = ""
 
 
 class ListOrdersIn(Page):
@@ -306,7 +308,26 @@ async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     tickets = (await ctx.session.scalars(select(Ticket).where(Ticket.order_id == order.id))).all()
     out = OrderOut.model_validate(order)
     out.tickets = [TicketOut.model_validate(t) for t in tickets]
-    return out
+    (named,) = await _with_names(ctx, [out])
+    return named
+
+
+async def _with_names(ctx: ToolContext, orders: list[OrderOut]) -> list[OrderOut]:
+    """Orders with their event's and buyer's names, read in two queries for the whole list."""
+    events = {o.event_id for o in orders}
+    buyers = {o.customer_id for o in orders}
+    event_rows = await ctx.session.execute(select(Event.id, Event.name).where(Event.id.in_(events)))
+    buyer_rows = await ctx.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_(buyers))
+    )
+    event_names: dict[int, str] = {row[0]: row[1] for row in event_rows}
+    buyer_names: dict[int, str] = {row[0]: row[1] for row in buyer_rows}
+    for o in orders:
+        o.event_name, o.customer_name = (
+            event_names.get(o.event_id, ""),
+            buyer_names.get(o.customer_id, ""),
+        )
+    return orders
 
 
 @tool(
@@ -340,4 +361,4 @@ async def list_orders(ctx: ToolContext, args: ListOrdersIn) -> ListOrdersOut:
             matches = or_(matches, Order.id == int(text))
         query = query.where(matches)
     rows = (await ctx.session.scalars(query)).all()
-    return ListOrdersOut(orders=[OrderOut.model_validate(o) for o in rows])
+    return ListOrdersOut(orders=await _with_names(ctx, [OrderOut.model_validate(o) for o in rows]))

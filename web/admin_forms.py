@@ -64,7 +64,12 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+LABELS = {"q": "Search", "from_": "From", "to": "To", "url": "Address (URL)"}
+
+
 def label_for(name: str, kind: str = "") -> str:
+    if name in LABELS:
+        return LABELS[name]
     if kind == "json":
         return name.replace("_", " ").capitalize() + " (JSON)"
     if kind == "lines":

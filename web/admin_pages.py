@@ -43,15 +43,19 @@ def _query_int(request: Request, name: str) -> int | None:
 # --- orders -----------------------------------------------------------------------------------
 
 ORDER_COLUMNS = [
-    ("id", "Order"),
-    ("event_id", "Event"),
-    ("customer_id", "Customer"),
+    ("label", "Order"),
+    ("event_name", "Event"),
+    ("customer_name", "Buyer"),
     ("status", "Status"),
     ("payment_method", "Paid by"),
     ("total_cents", "Total"),
     ("refunded_cents", "Refunded"),
     ("created_at", "Ordered"),
 ]
+
+
+def _order_rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [{**row, "label": f"Order {row['id']}"} for row in rows_of(items)]
 
 
 def _order_filters(request: Request) -> dict[str, Any]:
@@ -93,11 +97,11 @@ async def orders(request: Request) -> Response:
         Table(
             "Orders",
             ORDER_COLUMNS,
-            rows_of(found.orders),
+            _order_rows(found.orders),
             links={
-                "id": "/admin/orders/{id}",
-                "customer_id": "/admin/customers/{customer_id}",
-                "event_id": "/admin/events/{event_id}",
+                "label": "/admin/orders/{id}",
+                "customer_name": "/admin/customers/{customer_id}",
+                "event_name": "/admin/events/{event_id}",
             },
             empty="No orders match.",
         )
@@ -191,9 +195,9 @@ async def order_detail(request: Request) -> Response:
     ):
         if f is not None:
             blocks.append(f)
-    return await page(
-        request, actor, f"Order {order_id}", blocks, crumbs=[BACK, ("/admin/orders", "Orders")]
-    )
+    lead = f"{order.customer_name} · {order.event_name}"
+    crumbs = [BACK, ("/admin/orders", "Orders")]
+    return await page(request, actor, f"Order {order_id}", blocks, lead=lead, crumbs=crumbs)
 
 
 def _safe_cell(value: Any) -> str:

@@ -104,11 +104,15 @@ def audit(page: Any, name: str) -> None:
     size = page.viewport_size
     try:
         page.set_viewport_size(PHONE)
-        assert overflow_px(page) == 0, f"{name} scrolls sideways on a phone"
-        assert small_nav_targets(page) == [], f"{name}: small tap targets"
-        assert axe_violations(page) == [], f"{name}: axe found violations on a phone"
+        wider = overflow_px(page)
+        assert wider == 0, f"{name} scrolls sideways on a phone by {wider} px"
+        small = small_nav_targets(page)
+        assert small == [], f"{name}: small tap targets {small}"
+        found = axe_violations(page)
+        assert found == [], f"{name}: axe on a phone: {found}"
         page.set_viewport_size(DESKTOP)
-        assert axe_violations(page) == [], f"{name}: axe found violations on a desktop"
+        found = axe_violations(page)
+        assert found == [], f"{name}: axe on a desktop: {found}"
     finally:
         if size:
             page.set_viewport_size(size)
