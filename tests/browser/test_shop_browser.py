@@ -103,7 +103,7 @@ def test_buy_a_paid_ticket_through_the_demo_gateway_and_open_its_pdf(page: Any) 
 
 def test_a_sold_out_event_signs_people_up_for_the_waitlist(page: Any) -> None:
     sale = {"tier_id": 3, "quantity": 1, "customer": {"name": "Early Bird"}, "payment": "cash"}
-    assert page.request.post("/api/tickets/events/2/purchase", data=sale, headers=ADMIN).ok
+    sold = page.request.post("/api/tickets/events/2/purchase", data=sale, headers=ADMIN).json()
     page.goto("/events/2")
     assert page.get_by_role("button", name="Get tickets").count() == 0
     form = page.locator("form").filter(has=page.get_by_role("button", name="Join the waitlist"))
@@ -114,6 +114,23 @@ def test_a_sold_out_event_signs_people_up_for_the_waitlist(page: Any) -> None:
     audit(page, "shop-waitlist-joined")
     entries = page.request.get("/api/events/2/waitlist", headers=ADMIN).json()["entries"]
     assert [e["email"] for e in entries] == ["wanda@example.com"]
+    # A seat frees up: Wanda's offer link holds it, and claiming it goes to the paid checkout.
+    refund = page.request.post(f"/api/orders/{sold['order_id']}/refund", data={}, headers=ADMIN)
+    assert refund.ok
+    offered = page.request.post("/api/events/2/waitlist/offers", headers=ADMIN).json()
+    assert len(offered["offers"]) == 1
+    outbox = page.request.get("/api/messages", headers=ADMIN).json()["messages"]
+    link = next(m["body"] for m in outbox if "/waitlist/offers/" in m["body"])
+    path = re.search(r"/waitlist/offers/[\w-]+", link)
+    assert path is not None
+    page.goto(path.group(0))
+    assert page.get_by_text(
+        "Wanda Waitlist, 1 × GA ($20.00 each) is held for you until"
+    ).is_visible()
+    audit(page, "shop-waitlist-offer")
+    page.get_by_role("button", name="Claim and pay").click()
+    page.wait_for_url(re.compile(r"/checkout/demo/"))
+    assert "$20.00" in page.inner_text("main")
 
 
 def test_errors_are_pages_and_phone_layouts_do_not_overflow(page: Any) -> None:
@@ -126,7 +143,9 @@ def test_errors_are_pages_and_phone_layouts_do_not_overflow(page: Any) -> None:
     page.locator("details").first.wait_for()
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert overflow_px(page) == 0
-    shoot(page, "docs", full_page=False)  # every operation open is too tall for one image
+    shoot(page, "docs", full_page=False)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+    audit(page, "docs-closed")  # every operation open is too tall for one image
 
 
 def test_the_dashboard_fits_a_phone(page: Any) -> None:
