@@ -34,6 +34,7 @@ from .common import Id, In, Out, get_or_404
 from .context import Actor, ToolContext
 from .messages import queue_message
 from .registry import HttpRoute, tool
+from .site import org_name
 
 SYSTEM = Actor(name="notifications", role="admin")
 REMIND = "reminder.send"
@@ -154,7 +155,7 @@ async def _confirmation(ctx: ToolContext, payload: dict[str, Any], key: str = ""
     link = ticket_link(ctx.settings, order.access_token)
     ids = [int(i) for i in payload.get("ticket_ids") or []]
     rendered = tpl.confirmation(
-        org=ctx.settings.org_name,
+        org=await org_name(ctx.session, ctx.settings),
         name=customer.name,
         event=event.name,
         when=tpl.local_time(event.starts_at, venue.timezone),
@@ -181,7 +182,8 @@ async def _event_changed(ctx: ToolContext, domain: DomainEvent) -> None:
     if found is None:
         return
     event, venue = found
-    org, when = ctx.settings.org_name, tpl.local_time(event.starts_at, venue.timezone)
+    org = await org_name(ctx.session, ctx.settings)
+    when = tpl.local_time(event.starts_at, venue.timezone)
     if payload.get("status") == "cancelled":
         # Cancelling refunds the tickets first, so refunded holders are holders here.
         for customer, _token in await holders(ctx.session, event.id, (*HOLDING, "refunded")):
@@ -287,9 +289,10 @@ async def send_reminders(run: JobRun) -> None:
         ):
             return
         when = tpl.local_time(event.starts_at, venue.timezone)
+        org = await org_name(session, run.settings)
         for customer, token in await holders(session, event.id):
             rendered = tpl.reminder(
-                org=run.settings.org_name,
+                org=org,
                 name=customer.name,
                 event=event.name,
                 when=when,

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import InvalidInput, NotFound
 from aitickets.settings import Settings
@@ -164,16 +165,25 @@ def _photo_out(row: EventPhoto) -> PhotoOut:
     )
 
 
-async def _overrides(ctx: ToolContext) -> dict[str, str]:
-    rows = await ctx.session.scalars(select(SiteSetting).where(SiteSetting.key.in_(BRAND_KEYS)))
+async def _stored(session: AsyncSession, settings: Settings) -> dict[str, str]:
+    rows = await session.scalars(select(SiteSetting).where(SiteSetting.key.in_(BRAND_KEYS)))
     found = {r.key: r.value for r in rows}
-    if not found.get("brand_name") and "org_name" not in ctx.settings.model_fields_set:
+    if not found.get("brand_name") and "org_name" not in settings.model_fields_set:
         # Nobody named the site: a venue's own shop should carry the venue's name (the first
         # one made, the seeded venue), not the product's.
-        first = await ctx.session.scalar(select(Venue.name).order_by(Venue.id).limit(1))
+        first = await session.scalar(select(Venue.name).order_by(Venue.id).limit(1))
         if first:
             found["brand_name"] = first
     return found
+
+
+async def _overrides(ctx: ToolContext) -> dict[str, str]:
+    return await _stored(ctx.session, ctx.settings)
+
+
+async def org_name(session: AsyncSession, settings: Settings) -> str:
+    """The name the public knows us by, for messages and ticket documents as for the site."""
+    return (await _stored(session, settings)).get("brand_name") or settings.org_name
 
 
 def _branding(settings: Settings, overrides: dict[str, str]) -> BrandingOut:

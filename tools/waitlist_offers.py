@@ -34,6 +34,7 @@ from .inventory import hold_seats, release_held
 from .notify import notify_person, system_context
 from .orders import BuyerIn, PurchaseOut, PurchaseTicketsIn, purchase_tickets
 from .registry import HttpRoute, tool
+from .site import org_name
 
 FREEING = {
     "ticket.refunded",
@@ -80,6 +81,7 @@ async def offer_free_seats(ctx: ToolContext, event_id: int) -> list[WaitlistOffe
     ).all()
     offers: list[WaitlistOffer] = []
     hold = timedelta(minutes=ctx.settings.waitlist_hold_minutes)
+    org = await org_name(ctx.session, ctx.settings)
     for entry, customer in waiting:
         choices = [t for t in tiers if entry.tier_id in (None, t.id)]
         for tier in choices:
@@ -99,7 +101,7 @@ async def offer_free_seats(ctx: ToolContext, event_id: int) -> list[WaitlistOffe
             entry.status, entry.notified_at = "offered", ctx.now()
             await ctx.session.flush()
             rendered = tpl.waitlist_offer(
-                org=ctx.settings.org_name,
+                org=org,
                 name=customer.name,
                 event=event.name,
                 when=tpl.local_time(event.starts_at, venue.timezone),

@@ -200,9 +200,12 @@ def test_refund_full_and_partial_and_resend(admin: TestClient, settings: Setting
     resent = run(admin, "resend_tickets", {"order_id": str(sale["order_id"])})
     assert resent.status_code == 303
     sent = admin.get("/api/messages", headers=auth()).json()["messages"]
-    assert any(
-        m["template"] == "confirmation" and m["to_address"] == "ann@example.com" for m in sent
+    (again,) = [m for m in sent if m["template"] == "confirmation"]
+    assert (
+        again["to_address"] == "ann@example.com"
+        and f"/my-tickets/{sale['access_token']}" in again["body"]
     )
+    assert again["body"].rstrip().endswith("Blue Room")  # signed with the venue's name
     full = run(admin, "refund_order", {"order_id": str(sale["order_id"]), "_confirm": "on"})
     assert full.status_code == 303
     order = admin.get(f"/api/orders/{sale['order_id']}", headers=auth()).json()
