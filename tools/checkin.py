@@ -113,7 +113,7 @@ _RETURNING = tuple(
 )
 
 
-async def _admit(
+async def admit_tickets(
     ctx: ToolContext,
     condition: object,
     *,
@@ -218,7 +218,7 @@ async def _refusal(ctx: ToolContext, qr_token: str, event_id: int | None) -> Exc
 async def check_in_ticket(ctx: ToolContext, args: CheckInTicketIn) -> CheckedInOut:
     """Validate a ticket's QR code at the door and admit its holder. Refuses tickets already
     used, refunded or cancelled, and (with event_id) tickets for another event, with the reason."""
-    admitted = await _admit(
+    admitted = await admit_tickets(
         ctx, TICKETS.c.qr_token == args.qr_token, method=args.method, event_id=args.event_id
     )
     if not admitted:
@@ -321,7 +321,7 @@ async def check_in_by_name(ctx: ToolContext, args: CheckInByNameIn) -> CheckInMa
             checked_in_at=at.isoformat() if at else None,
         )
     chosen = valid if args.all_tickets else valid[:1]
-    admitted = await _admit(ctx, TICKETS.c.id.in_(chosen), method="name")
+    admitted = await admit_tickets(ctx, TICKETS.c.id.in_(chosen), method="name")
     return CheckInManyOut(
         event_id=event.id,
         checked_in=admitted,
@@ -352,7 +352,7 @@ async def check_in_party(ctx: ToolContext, args: CheckInPartyIn) -> CheckInManyO
     )
     if not total:
         raise NotFound("That party has no tickets for this event.", code="no_guest")
-    admitted = await _admit(ctx, condition, method="party", event_id=args.event_id)
+    admitted = await admit_tickets(ctx, condition, method="party", event_id=args.event_id)
     if not admitted:
         raise Conflict(
             "Everyone in that party is already checked in (or their tickets are void).",

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from aitickets.errors import NotFound
 from persistence.models import DomainEvent, Event, Ticket, TicketTier, Venue
 
-from .checkin import TICKETS, _admit
+from .checkin import TICKETS, admit_tickets
 from .common import AwareDatetime, Id, In, Out
 from .context import ToolContext
 from .registry import HttpRoute, tool
@@ -37,11 +37,11 @@ class DoorEventOut(Out):
     timezone: str
 
 
-class ListDoorEventsIn(In):
+class GetDoorOptionsIn(In):
     pass
 
 
-class ListDoorEventsOut(Out):
+class GetDoorOptionsOut(Out):
     events: list[DoorEventOut]
     default_event_id: int | None = Field(description="the event on now, else the next one")
 
@@ -119,10 +119,10 @@ def _door_event(event: Event, venue: Venue) -> DoorEventOut:
     category="checkin",
     role="staff",
     read_only=True,
-    examples=["which shows can I scan for tonight", "what's on at the door now"],
+    examples=["which door can I scan for right now", "door scanner options"],
     http=HttpRoute("GET", "/api/door/events"),
 )
-async def list_door_events(ctx: ToolContext, args: ListDoorEventsIn) -> ListDoorEventsOut:
+async def get_door_options(ctx: ToolContext, args: GetDoorOptionsIn) -> GetDoorOptionsOut:
     """The events a door may be scanning for around now (since 18 hours ago, until 36 hours
     ahead, not cancelled), and which one to open first: the one on now, else the next."""
     now = ctx.now()
@@ -146,7 +146,7 @@ async def list_door_events(ctx: ToolContext, args: ListDoorEventsIn) -> ListDoor
     chosen = on_now[-1] if on_now else (upcoming[0] if upcoming else None)
     if chosen is None and events:
         chosen = events[-1]  # the last one that ended: late arrivals, a door still open
-    return ListDoorEventsOut(events=events, default_event_id=chosen.id if chosen else None)
+    return GetDoorOptionsOut(events=events, default_event_id=chosen.id if chosen else None)
 
 
 @tool(
@@ -271,7 +271,7 @@ async def sync_door_scans(ctx: ToolContext, args: SyncDoorScansIn) -> SyncDoorSc
     results: list[SyncedScan] = []
     for scan in sorted(args.scans, key=lambda s: s.scanned_at):
         at = min(scan.scanned_at, latest)
-        admitted = await _admit(
+        admitted = await admit_tickets(
             ctx,
             TICKETS.c.qr_token == scan.qr_token,
             method="offline" if scan.method == "qr" else f"offline_{scan.method}",

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import Field
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from aitickets.errors import RateLimited
 from persistence.db import Database
@@ -84,6 +84,12 @@ async def _open(
 ) -> WebSessionOut:
     token = secrets.token_urlsafe(32)
     expires = ctx.now() + timedelta(hours=SESSION_HOURS)
+    # Ended sessions and old codes are of no use to anyone: each sign-in sweeps them away.
+    stale = ctx.now() - timedelta(days=1)
+    await ctx.session.execute(
+        delete(WebSession).where((WebSession.expires_at < stale) | (WebSession.revoked_at < stale))
+    )
+    await ctx.session.execute(delete(SignInCode).where(SignInCode.expires_at < stale))
     ctx.session.add(
         WebSession(
             token_hash=_sha(token),

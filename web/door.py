@@ -28,7 +28,7 @@ from .sse import StreamFilter, _cursor_from, stream
 # What the page may call: reading the list, admitting, undoing, syncing what was queued.
 DOOR_TOOLS = frozenset(
     {
-        "list_door_events",
+        "get_door_options",
         "get_door_list",
         "get_checkin_stats",
         "check_in_ticket",
@@ -46,14 +46,14 @@ async def door_page(request: Request) -> Response:
     if isinstance(actor, Response):
         return actor
     runner = request.app.state.runner
-    listing = await runner.call("list_door_events", {}, actor)
+    listing = await runner.call("get_door_options", {}, actor)
     wanted = request.query_params.get("event_id", "")
     chosen = int(wanted) if wanted.isdecimal() and len(wanted) < 12 else listing.default_event_id
     if chosen is not None and all(e.id != chosen for e in listing.events):
         try:  # an event outside tonight's window, asked for by id: offer it too
             extra = await runner.call("get_door_list", {"event_id": chosen}, actor)
             listing.events.append(extra.event)
-        except NotFound:
+        except (NotFound, InvalidInput):  # no such event, or no event id at all (0)
             chosen = listing.default_event_id
     return await render(
         request,

@@ -46,8 +46,10 @@ class Door:
     base: str
     settings: Settings
     event_id: int
+    tier_id: int
     tickets: dict[str, int]  # holder → ticket id
     y4m: Path
+    server: LiveServer
 
     def call(self, tool: str, **arguments: Any) -> Any:
         """Read the database through the registry, as an admin."""
@@ -91,13 +93,43 @@ def write_y4m(png: bytes, path: Path, frames: int = 30) -> None:
             out.write(b"FRAME\n" + planes)
 
 
+class LiveServer:
+    """The app under uvicorn in a thread, on one port, which a test may stop and start again
+    (the network really gone, not only emulated)."""
+
+    def __init__(self, settings: Settings, port: int) -> None:
+        self.settings, self.port = settings, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.server: Any = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        import uvicorn
+
+        from web.app import create_app
+
+        app = create_app(self.settings, migrate_on_start=False)  # the real clock, as the browser's
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+            self.server = None
+
+
 @pytest.fixture
 def door(settings: Settings, tmp_path: Path) -> Iterator[Door]:
-    import uvicorn
-
-    from web.app import create_app
-
-    async def seed() -> tuple[int, dict[str, int]]:
+    async def seed() -> tuple[int, int, dict[str, int]]:
         db = Database(settings.resolved_database_url)
         try:
             venue = await make_venue(db, "Door Hall", tz="America/New_York")
@@ -111,35 +143,26 @@ def door(settings: Settings, tmp_path: Path) -> Iterator[Door]:
             for name in GUESTS:
                 customer = await make_customer(db, name)
                 tickets[name] = await make_ticket(db, event, tier, customer, holder_name=name)
-            return event, tickets
+            return event, tier, tickets
         finally:
             await db.dispose()
 
-    event_id, tickets = asyncio.run(seed())
-    app = create_app(settings, migrate_on_start=False)  # the real clock: the browser's is real
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{port}"
+    event_id, tier_id, tickets = asyncio.run(seed())
+    server = LiveServer(settings, _free_port())
+    server.start()
     y4m = tmp_path / "ticket.y4m"
     import httpx2
 
     png = httpx2.get(
-        f"{base}/api/tickets/{tickets[GUESTS[0]]}/qr.png",
+        f"{server.base}/api/tickets/{tickets[GUESTS[0]]}/qr.png",
         headers={"Authorization": f"Bearer {ADMIN_KEY}"},
     )
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     write_y4m(png.content, y4m)
     try:
-        yield Door(base, settings, event_id, tickets, y4m)
+        yield Door(server.base, settings, event_id, tier_id, tickets, y4m, server)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
 
 
 @pytest.fixture
@@ -200,6 +223,16 @@ def test_camera_scan_then_offline_admissions_sync(browser, door: Door) -> None: 
         page.screenshot(path=str(ARTIFACTS / "door-scanned-1280.png"), full_page=True)
         page.get_by_role("button", name="Stop camera").click()
 
+        second = context.new_page()  # another door shown the same ticket: red, with the time
+        second.goto("/door")
+        second.get_by_role("button", name="Start camera").click()
+        second.locator("#door-result.no").wait_for()
+        assert second.locator("#result-verdict").text_content() == "Stop"
+        why = second.locator("#result-why").text_content() or ""
+        assert re.fullmatch(r"Already in at \d{1,2}:\d\d [ap]m", why), why
+        second.screenshot(path=str(ARTIFACTS / "door-refused-1280.png"), full_page=True)
+        second.close()
+
         context.set_offline(True)
         admit_by_name(page, "Harriet Quill")
         admit_by_name(page, "Barnaby Fenwick")
@@ -257,6 +290,8 @@ def test_party_check_in_and_undo_online(browser, door: Door) -> None:  # type: i
     context, page = new_page(browser, door, PHONE)
     try:
         sign_in(page)
+        # The browser dropped its CSRF cookie (a restart): the page gets a fresh token itself.
+        context.clear_cookies(name="aitickets_csrf")
         page.get_by_label("Guest name").fill("barnabee")  # a misspelling still finds him
         row = page.locator("#door-results li").filter(has_text="Barnaby Fenwick")
         row.get_by_role("button", name=re.compile(r"^Check in ")).click()
@@ -266,6 +301,27 @@ def test_party_check_in_and_undo_online(browser, door: Door) -> None:  # type: i
         page.locator("#result-verdict").filter(has_text="Undone").wait_for()
         assert door.status("Barnaby Fenwick") == "valid"
         page.screenshot(path=str(ARTIFACTS / "door-undo-390.png"), full_page=True)
+
+        # A sale made after the page opened reaches it over the stream; the party comes in at once.
+        sale = page.request.post(
+            f"/api/tickets/events/{door.event_id}/purchase",
+            data={
+                "tier_id": door.tier_id,
+                "quantity": 3,
+                "customer": {"name": "Pia Partridge"},
+                "payment": "comp",
+            },
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        )
+        assert sale.ok, sale.text()
+        page.wait_for_function("document.getElementById('count-expected').textContent === '6'")
+        page.get_by_label("Guest name").fill("partridge")
+        page.get_by_role("button", name="Check in party of 3").first.click()
+        page.locator("#result-who").filter(has_text="Pia Partridge + party").wait_for()
+        assert page.locator("#count-in").text_content() == "3"
+        stats = door.call("get_checkin_stats", event_id=door.event_id)
+        assert (stats.checked_in, stats.expected) == (3, 6)
+        page.screenshot(path=str(ARTIFACTS / "door-party-390.png"), full_page=True)
     finally:
         context.close()
 
@@ -293,5 +349,29 @@ def test_axe_finds_no_violations_on_login_and_door(  # type: ignore[no-untyped-d
         page.screenshot(path=str(ARTIFACTS / f"door-{label}.png"), full_page=True)
         assert _axe(page) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    finally:
+        context.close()
+
+
+def test_the_page_opens_and_admits_with_the_server_gone(browser, door: Door) -> None:  # type: ignore[no-untyped-def]
+    """Installable: the service worker keeps the page, IndexedDB the guest list, so a reload
+    with no server at all still opens the door, and what it admits syncs when the server is back."""
+    context, page = new_page(browser, door, PHONE)
+    try:
+        sign_in(page)
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.reload()  # now through the service worker, which keeps a copy
+        page.wait_for_function("document.getElementById('count-expected').textContent === '3'")
+        door.server.stop()
+        page.reload()
+        page.wait_for_function("document.getElementById('count-expected').textContent === '3'")
+        admit_by_name(page, "Harriet Quill")
+        assert "to sync" in (page.locator("#door-net").text_content() or "")
+        page.screenshot(path=str(ARTIFACTS / "door-server-gone-390.png"), full_page=True)
+        door.server.start()
+        page.wait_for_function(
+            "!document.getElementById('door-net').textContent.includes('sync')", timeout=15_000
+        )
+        assert door.status("Harriet Quill") == "checked_in"
     finally:
         context.close()

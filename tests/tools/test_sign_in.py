@@ -146,3 +146,23 @@ async def test_codes_are_limited_per_number_and_guesses_per_code(
 async def test_bad_input_is_refused(call: Call, tool: str, arguments: dict[str, str]) -> None:
     with pytest.raises(InvalidInput):
         await call(tool, as_="public", **arguments)
+
+
+async def test_each_sign_in_sweeps_away_ended_sessions_and_old_codes(
+    call: Call, db: Database, clock: FixedClock
+) -> None:
+    from persistence.models import WebSession
+
+    await call("add_staff_phone", phone=PHONE)
+    await call("request_sign_in_code", as_="public", phone=PHONE)
+    old = await call("open_web_session", as_="admin")
+    closed = await call("open_web_session", as_="admin")
+    await call("close_web_session", as_="public", session_token=closed.session_token)
+    clock.advance(days=2)
+    fresh = await call("open_web_session", as_="staff")
+    async with db.sessions() as session:
+        kept = (await session.scalars(select(WebSession.role))).all()
+        codes = (await session.scalars(select(SignInCode))).all()
+    assert kept == ["staff"] and codes == []
+    assert await resolve_session(db, old.session_token, clock()) is None
+    assert await resolve_session(db, fresh.session_token, clock()) is not None

@@ -8,7 +8,7 @@
   const root = document.getElementById('door');
   if (!root) return;
   const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  let csrf = document.querySelector('meta[name="csrf-token"]').content;
   const el = {
     event: $('door-event'), countIn: $('count-in'), countExpected: $('count-expected'),
     net: $('door-net'), result: $('door-result'), verdict: $('result-verdict'),
@@ -20,7 +20,7 @@
   const state = {
     eventId: null, list: null, byToken: new Map(), byId: new Map(), tiers: new Map(),
     tz: 'UTC', cursor: 0, stream: null, live: false, undo: [], queueSize: 0,
-    syncing: false, netFailed: false, signedOut: false, refreshTimer: null,
+    syncing: false, netFailed: false, signedOut: false, refreshTimer: null, noted: new Set(),
   };
   const SYNC_EVERY_MS = 2500;
   const SAME_CODE_MS = 3000; // a code held in view is one scan until it has been away this long
@@ -71,7 +71,17 @@
       this.detail = (body && body.error) || {};
     }
   }
-  async function api(tool, args, timeoutMs = 6000) {
+  // A page kept by the service worker may carry a token for a CSRF cookie the browser has since
+  // dropped: the page fetched again sets a new cookie and carries the matching token.
+  async function freshCsrf() {
+    const resp = await fetch('/door', { credentials: 'same-origin', cache: 'no-store' });
+    const match = resp.ok && (await resp.text()).match(/<meta name="csrf-token" content="([^"]+)">/);
+    if (!match) return false;
+    csrf = match[1];
+    return true;
+  }
+
+  async function api(tool, args, timeoutMs = 6000, retried = false) {
     if (navigator.onLine === false) throw new NetworkError('offline');
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
@@ -93,6 +103,10 @@
     if (resp.status >= 500) { state.netFailed = true; throw new NetworkError(`HTTP ${resp.status}`); }
     state.netFailed = false;
     if (resp.status === 401) { state.signedOut = true; setNet(); }
+    const code = body && body.error && body.error.code;
+    if (resp.status === 403 && code === 'csrf' && !retried && (await freshCsrf().catch(() => false))) {
+      return api(tool, args, timeoutMs, true);
+    }
     if (!resp.ok) throw new ApiError(resp.status, body);
     state.signedOut = false;
     return body;
@@ -433,7 +447,9 @@
             if (e instanceof ApiError && e.status !== 401 && e.status !== 429) {
               // The server refused the batch itself (an event deleted, a malformed scan): say so
               // once and keep the scans, so nothing admitted offline is silently lost.
-              noteAttention({ holder_name: `${chunk.length} offline entries`, message: `could not sync: ${e.message}` });
+              const fresh = chunk.filter((item) => !state.noted.has(item.local_id));
+              fresh.forEach((item) => state.noted.add(item.local_id));
+              if (fresh.length) noteAttention({ holder_name: `${fresh.length} offline entries`, message: `could not sync: ${e.message}` });
               continue;
             }
             throw e;
@@ -496,7 +512,10 @@
     el.cameraNote.textContent = detector ? 'Scanning with the built-in detector.' : 'Scanning.';
     el.camera.textContent = 'Stop camera';
     scanning = true;
-    beep(true); // a tap unlocks sound on phones; this is the tap
+    try { // phones allow sound only after a tap: this tap unlocks it, silently
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === 'suspended') audio.resume();
+    } catch (e) { audio = null; }
     loop();
   }
 
