@@ -22,6 +22,7 @@ from .session import signed_in
 from .site_kit import _money, local_time, render, templates
 
 FLASH_COOKIE = "aitickets_admin_flash"
+BACK = ("/admin", "Back office")  # the first breadcrumb
 _FORM_IDS = itertools.count(1)
 SECTIONS: list[tuple[str, str, Role]] = [
     ("/admin", "Overview", "staff"),
@@ -35,6 +36,11 @@ SECTIONS: list[tuple[str, str, Role]] = [
     ("/admin/site", "Branding & About", "staff"),
     ("/admin/tools", "All actions", "staff"),
 ]
+
+
+def query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdecimal() and 0 < len(raw) < 16 else None
 
 
 async def actor_or_response(request: Request, role: Role = "staff") -> Actor | Response:
