@@ -5,6 +5,7 @@ so they survive restarts and are never sent twice."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -402,7 +403,7 @@ async def resend_tickets(ctx: ToolContext, args: ResendTicketsIn) -> ResendTicke
         "quantity": len(tickets),
     }
     # A fresh key each time: a resend is asked for on purpose, so it is never deduplicated.
-    key = f"resend:{order.id}:{int(ctx.now().timestamp() * 1000)}"
+    key = f"resend:{order.id}:{secrets.token_hex(6)}"
     queued = await _confirmation(ctx, payload, key=key)
     if not queued:
         raise InvalidInput(

@@ -136,7 +136,7 @@ class Table:
     links: dict[str, str] = field(default_factory=dict)  # key → "/admin/x/{id}"
     actions: list[list[Form]] = field(default_factory=list)  # per row
     empty: str = "Nothing here yet."
-    zone: str = "UTC"
+    zone: str = ""  # times in rows without their own "timezone": the page's default zone
     currency: str = "USD"
 
 
@@ -217,6 +217,7 @@ async def page(
             "error": error,
             "crumbs": crumbs or [],
             "here": request.url.path,
+            "zone": request.app.state.settings.default_timezone,
         },
         status=status,
         headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},

@@ -150,18 +150,14 @@ async def webhook_detail(request: Request) -> Response:
         "Deliveries",
         rows=rows_of(found.deliveries),
         columns=[
-            (k, k.replace("_", " ").capitalize())
-            for k in (
-                "id",
-                "kind",
-                "status",
-                "attempts",
-                "response_status",
-                "last_error",
-                "created_at",
-                "delivered_at",
-            )
-            if not found.deliveries or k in found.deliveries[0].model_dump()
+            ("id", "Delivery"),
+            ("event_kind", "Event"),
+            ("status", "Status"),
+            ("attempts", "Tries"),
+            ("last_status_code", "Last answer"),
+            ("last_error", "Last error"),
+            ("created_at", "Queued"),
+            ("delivered_at", "Delivered"),
         ],
         empty="Nothing delivered yet.",
     )

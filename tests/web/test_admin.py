@@ -304,3 +304,21 @@ def test_an_api_key_made_here_is_shown_once(admin: TestClient) -> None:
     key = re.search(r"<td>key</td>\s*<td>([^<]+)</td>", shown.text)
     assert key is not None
     assert admin.get("/api/tickets/1", headers=auth(key.group(1))).status_code == 404  # valid key
+
+
+def test_webhooks_and_their_deliveries(admin: TestClient, settings: Settings) -> None:
+    hook = {"url": "https://93.184.215.14/hook", "events": ["ticket.purchased"]}
+    made = admin.post("/api/webhooks/outbound", json=hook, headers=auth())
+    assert made.status_code == 201, made.text
+    page = admin.get("/admin/webhooks").text
+    assert "https://93.184.215.14/hook" in page and "Send a test" in page
+    deliveries = admin.get(f"/admin/webhooks/{made.json()['id']}")
+    assert deliveries.status_code == 200 and "Nothing delivered yet." in deliveries.text
+    assert admin.get("/admin/webhooks/999").status_code == 404
+
+
+def test_times_in_tables_are_in_the_venue_zone(admin: TestClient, settings: Settings) -> None:
+    event_id, (tier,) = shop(settings, [("GA", 0, 10)])
+    buy_free(admin, event_id, tier)
+    orders = admin.get("/admin/orders").text
+    assert "Tue 24 Nov 2026, 12:00 PM" in orders  # 17:00 UTC is noon in New York
