@@ -16,6 +16,7 @@ from aitickets.errors import NotFound
 from tools.context import Actor
 
 from .admin_kit import (
+    BACK,
     Charts,
     Links,
     Stats,
@@ -152,7 +153,7 @@ async def events_list(request: Request) -> Response:
             "Add",
             [
                 ("/admin/events/new", "New event"),
-                ("/admin/tools/create_recurring_event?_back=/admin/events", "New recurring series"),
+                ("/admin/events/series/new", "New recurring series"),
             ],
         ),
         Table(
@@ -197,6 +198,40 @@ async def event_new(request: Request) -> Response:
         lead=lead,
         crumbs=[("/admin", "Back office"), ("/admin/events", "Events")],
     )
+
+
+SERIES_FIELDS = [
+    "name",
+    "venue_id",
+    "first_starts_at",
+    "frequency",
+    "occurrences",
+    "duration_minutes",
+    "tiers",
+    "description",
+    "visibility",
+]
+
+
+async def series_new(request: Request) -> Response:
+    actor = await actor_or_response(request)
+    if not isinstance(actor, Actor):
+        return actor
+    form = tool_form(
+        request,
+        actor,
+        "create_recurring_event",
+        title="New recurring series",
+        submit="Create series",
+        back="/admin/events",
+        only=SERIES_FIELDS,
+        options={"venue_id": await _venue_options(request, actor)},
+    )
+    if form is None:
+        return await error_page(request, 403, "Creating events needs a staff sign-in.")
+    lead = "One event per date, each with the same tiers. Times are in the venue's zone."
+    crumbs = [BACK, ("/admin/events", "Events")]
+    return await page(request, actor, "New recurring series", [form], lead=lead, crumbs=crumbs)
 
 
 EVENT_FIELDS = [
@@ -349,6 +384,18 @@ async def event_detail(request: Request) -> Response:
     ):
         if f is not None:
             blocks.append(f)
+    if event.series_id is not None:
+        series = tool_form(
+            request,
+            actor,
+            "update_event_series",
+            title="Change every date of this series",
+            submit="Save series",
+            back=here,
+            hidden={"series_id": event.series_id},
+        )
+        if series is not None:
+            blocks.append(series)
     waitlist = await try_call(request, actor, "get_waitlist", {"event_id": event_id})
     if waitlist is not None:
         blocks.append(
@@ -390,5 +437,6 @@ def routes() -> list[Route]:
         Route("/admin", overview, methods=["GET"]),
         Route("/admin/events", events_list, methods=["GET"]),
         Route("/admin/events/new", event_new, methods=["GET"]),
+        Route("/admin/events/series/new", series_new, methods=["GET"]),
         Route("/admin/events/{event_id:int}", event_detail, methods=["GET"]),
     ]

@@ -167,6 +167,8 @@ def widgets(
             options=options,
             help=info.description or "",
         )
+        if kind == "json" and not widget.help:
+            widget.help = _json_example(annotation)
         if name in hidden:
             widget.hidden, widget.value = True, _shown(kind, hidden[name], tz)
         elif name in values:
@@ -177,6 +179,24 @@ def widgets(
             widget.options = [("", "—"), *options]
         out.append(widget)
     return out
+
+
+def _json_example(annotation: Any) -> str:
+    """For a list of models: one item with its required fields, as a person would type it."""
+    args = get_args(annotation)
+    item = _bare(args[0]) if args else None
+    if not (isinstance(item, type) and issubclass(item, BaseModel)):
+        return ""
+    sample: dict[str, Any] = {}
+    for name, info in item.model_fields.items():
+        kind = _bare(_unwrap(info.annotation)[0])
+        if info.is_required() or name.endswith(MONEY_SUFFIX):
+            sample[name] = 2500 if name.endswith(MONEY_SUFFIX) else 100 if kind is int else "GA"
+    return (
+        "For example "
+        + json.dumps([sample])
+        + (" (amounts in cents)" if any(k.endswith(MONEY_SUFFIX) for k in sample) else "")
+    )
 
 
 def _simple(info: FieldInfo) -> bool:

@@ -143,6 +143,7 @@ def test_every_back_office_page_passes_axe(page: Any) -> None:
         ("/admin/site", "admin-site"),
         ("/admin/tools", "admin-tools"),
         ("/admin/tools/create_recurring_event", "admin-tool-form"),
+        ("/admin/events/series/new", "admin-series-new"),
     ):
         page.goto(path)
         audit(page, name)

@@ -322,3 +322,32 @@ def test_times_in_tables_are_in_the_venue_zone(admin: TestClient, settings: Sett
     buy_free(admin, event_id, tier)
     orders = admin.get("/admin/orders").text
     assert "Tue 24 Nov 2026, 12:00 PM" in orders  # 17:00 UTC is noon in New York
+
+
+def test_a_recurring_series_from_its_form(admin: TestClient, settings: Settings) -> None:
+    shop(settings, [("GA", 0, 5)])
+    form = admin.get("/admin/events/series/new").text
+    assert "For example [{&#34;name&#34;: &#34;GA&#34;" in form  # an example to copy
+    made = run(
+        admin,
+        "create_recurring_event",
+        {
+            "name": "Open Mic",
+            "venue_id": "1",
+            "first_starts_at": "2026-12-03T19:30",
+            "frequency": "weekly",
+            "occurrences": "3",
+            "tiers": '[{"name": "GA", "price_cents": 1000, "capacity": 40}]',
+        },
+        back="/admin/events",
+    )
+    assert made.status_code == 303
+    listed = admin.get("/api/events", params={"q": "Open Mic"}).json()["events"]
+    assert [e["starts_at"][:16] for e in listed] == [
+        "2026-12-04T00:30",
+        "2026-12-11T00:30",
+        "2026-12-18T00:30",
+    ]
+    assert all(e["tiers"][0]["price_cents"] == 1000 for e in listed)
+    page = admin.get(f"/admin/events/{listed[0]['id']}").text
+    assert "Change every date of this series" in page
