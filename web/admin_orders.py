@@ -143,7 +143,8 @@ async def order_detail(request: Request) -> Response:
                 compact=True,
             ),
         ]
-        actions.append([f for f in row_forms if f is not None])
+        refundable = t.status in ("valid", "checked_in")
+        actions.append([f for f in row_forms if f is not None and refundable])
     for f in actions:
         for form in f:
             form.controls[-1].label = "Amount ($, blank for all)"
@@ -171,7 +172,9 @@ async def order_detail(request: Request) -> Response:
             submit="Refund order",
             back=here,
             hidden={"order_id": order_id},
-        ),
+        )
+        if order.status not in ("refunded", "cancelled", "expired", "failed")
+        else None,
         tool_form(
             request,
             actor,

@@ -351,3 +351,18 @@ def test_a_recurring_series_from_its_form(admin: TestClient, settings: Settings)
     assert all(e["tiers"][0]["price_cents"] == 1000 for e in listed)
     page = admin.get(f"/admin/events/{listed[0]['id']}").text
     assert "Change every date of this series" in page
+
+
+def test_a_refunded_order_offers_no_second_refund(admin: TestClient, settings: Settings) -> None:
+    event_id, (tier,) = shop(settings, [("GA", 2500, 10)])
+    body = {"tier_id": tier, "quantity": 1, "customer": {"name": "Cy"}, "payment": "cash"}
+    sale = admin.post(f"/api/tickets/events/{event_id}/purchase", json=body, headers=auth()).json()
+    assert "Refund ticket" in admin.get(f"/admin/orders/{sale['order_id']}").text
+    assert (
+        run(
+            admin, "refund_order", {"order_id": str(sale["order_id"]), "_confirm": "on"}
+        ).status_code
+        == 303
+    )
+    page = admin.get(f"/admin/orders/{sale['order_id']}").text
+    assert "Refund ticket" not in page and "Refund order" not in page
