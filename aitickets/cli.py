@@ -23,6 +23,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if unsafe:  # said plainly here; create_app refuses too, for any other way of starting it
         print(production.UnsafeForProduction(unsafe), file=sys.stderr)
         return 2
+    _default_public_url(args.host, args.port)
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -35,6 +36,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _default_public_url(host: str, port: int) -> None:
+    """Links in messages and checkouts point where this server listens unless
+    AITICKETS_PUBLIC_URL (or PUBLIC_BASE_URL, in the environment or .env) says otherwise."""
+    import os
+
+    from aitickets.settings import Settings, get_settings
+
+    if "public_base_url" in Settings().model_fields_set:
+        return
+    # A wildcard address is where we listen, not where anyone can reach us.
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    os.environ["AITICKETS_PUBLIC_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
 
 
 def _cmd_db(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ class EventOut(Out):
     description: str
     venue_id: int
     venue_name: str
+    venue_address: str = ""
     timezone: str
     starts_at: datetime
     ends_at: datetime | None
@@ -78,6 +79,7 @@ def event_out(event: Event) -> EventOut:
         description=event.description,
         venue_id=event.venue_id,
         venue_name=event.venue.name,
+        venue_address=event.venue.address,
         timezone=event.venue.timezone,
         starts_at=event.starts_at,
         ends_at=event.ends_at,

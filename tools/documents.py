@@ -18,6 +18,7 @@ from .common import Id, In, Out
 from .context import ToolContext
 from .documents_render import TicketView, qr_png, ticket_pdf, wallet_pass
 from .registry import tool
+from .site import org_name
 from .voice import speaks
 
 __all__ = ["qr_png"]
@@ -94,7 +95,7 @@ async def _render(ctx: ToolContext, ticket: Ticket, kind: DocumentKind) -> Ticke
     if kind == "qr":
         content = qr_png(ticket.qr_token)
     elif kind == "pdf":
-        content = ticket_pdf(await _view(ctx, ticket), ctx.settings.org_name)
+        content = ticket_pdf(await _view(ctx, ticket), await org_name(ctx.session, ctx.settings))
     else:
         content, signed = wallet_pass(await _view(ctx, ticket), ctx.settings)
     base = ctx.settings.public_base_url.rstrip("/")

@@ -5,6 +5,7 @@ so they survive restarts and are never sent twice."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aitickets.errors import InvalidInput
 from aitickets.settings import Settings
 from integrations import jobs
 from integrations.jobs import Clock, JobRun
@@ -33,6 +35,7 @@ from .common import Id, In, Out, get_or_404
 from .context import Actor, ToolContext
 from .messages import queue_message
 from .registry import HttpRoute, tool
+from .site import org_name
 from .voice import speaks
 
 SYSTEM = Actor(name="notifications", role="admin")
@@ -141,20 +144,20 @@ async def on_domain_event(
         await _event_changed(ctx, event)
 
 
-async def _confirmation(ctx: ToolContext, payload: dict[str, Any]) -> None:
+async def _confirmation(ctx: ToolContext, payload: dict[str, Any], key: str = "") -> int:
     order = await ctx.session.get(Order, payload.get("order_id") or 0)
     if order is None:
-        return
+        return 0
     customer = await ctx.session.get(Customer, order.customer_id)
     found = await _event_and_venue(ctx.session, order.event_id)
     tier = await ctx.session.get(TicketTier, payload.get("tier_id") or 0)
     if customer is None or found is None:
-        return
+        return 0
     event, venue = found
     link = ticket_link(ctx.settings, order.access_token)
     ids = [int(i) for i in payload.get("ticket_ids") or []]
     rendered = tpl.confirmation(
-        org=ctx.settings.org_name,
+        org=await org_name(ctx.session, ctx.settings),
         name=customer.name,
         event=event.name,
         when=tpl.local_time(event.starts_at, venue.timezone),
@@ -164,12 +167,12 @@ async def _confirmation(ctx: ToolContext, payload: dict[str, Any]) -> None:
         link=link,
         ticket_links=[f"{link}/tickets/{i}.pdf" for i in ids],
     )
-    await notify_person(
+    return await notify_person(
         ctx,
         customer,
         rendered,
         template="confirmation",
-        key=f"confirmation:{order.id}",
+        key=key or f"confirmation:{order.id}",
         event_id=event.id,
     )
 
@@ -181,7 +184,8 @@ async def _event_changed(ctx: ToolContext, domain: DomainEvent) -> None:
     if found is None:
         return
     event, venue = found
-    org, when = ctx.settings.org_name, tpl.local_time(event.starts_at, venue.timezone)
+    org = await org_name(ctx.session, ctx.settings)
+    when = tpl.local_time(event.starts_at, venue.timezone)
     if payload.get("status") == "cancelled":
         # Cancelling refunds the tickets first, so refunded holders are holders here.
         for customer, _token in await holders(ctx.session, event.id, (*HOLDING, "refunded")):
@@ -287,9 +291,10 @@ async def send_reminders(run: JobRun) -> None:
         ):
             return
         when = tpl.local_time(event.starts_at, venue.timezone)
+        org = await org_name(session, run.settings)
         for customer, token in await holders(session, event.id):
             rendered = tpl.reminder(
-                org=run.settings.org_name,
+                org=org,
                 name=customer.name,
                 event=event.name,
                 when=when,
@@ -373,3 +378,46 @@ async def configure_auto_reminder(
         enabled=row.enabled,
         runs_at=runs_at,
     )
+
+
+class ResendTicketsIn(In):
+    order_id: Id
+
+
+class ResendTicketsOut(Out):
+    order_id: int
+    messages_queued: int = Field(description="an email and, when the buyer takes texts, an SMS")
+
+
+@tool(
+    category="notifications",
+    role="staff",
+    examples=["resend order 12's tickets", "send Ann her tickets again"],
+    http=HttpRoute("POST", "/api/orders/{order_id}/resend", 201),
+)
+async def resend_tickets(ctx: ToolContext, args: ResendTicketsIn) -> ResendTicketsOut:
+    """Send an order's confirmation again (its ticket link and PDFs) to the buyer's email, and
+    by SMS when they take texts; for a buyer who lost the first one."""
+    order = await get_or_404(ctx.session, Order, args.order_id, "order")
+    tickets = (
+        await ctx.session.scalars(
+            select(Ticket).where(Ticket.order_id == order.id, Ticket.status.in_(HOLDING))
+        )
+    ).all()
+    if not tickets:
+        raise InvalidInput(f"Order {order.id} has no valid tickets to send.", code="no_tickets")
+    payload = {
+        "order_id": order.id,
+        "tier_id": tickets[0].tier_id,
+        "ticket_ids": [t.id for t in tickets],
+        "quantity": len(tickets),
+    }
+    # A fresh key each time: a resend is asked for on purpose, so it is never deduplicated.
+    key = f"resend:{order.id}:{secrets.token_hex(6)}"
+    queued = await _confirmation(ctx, payload, key=key)
+    if not queued:
+        raise InvalidInput(
+            f"Order {order.id}'s buyer has no email or phone to send to.", code="no_contact"
+        )
+    ctx.emit("order.tickets_resent", {"order_id": order.id, "messages": queued})
+    return ResendTicketsOut(order_id=order.id, messages_queued=queued)

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound
-from persistence.models import Event, Order, PromoRedemption, Ticket, TicketTier
+from persistence.models import Customer, Event, Order, PromoRedemption, Ticket, TicketTier
 
 from . import hold_quotas
-from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone
+from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .fulfilment import (
@@ -106,11 +106,17 @@ class OrderOut(Out):
     sold_by: str
     created_at: datetime
     tickets: list[TicketOut] = []
+    event_name: str = ""
+    customer_name: str = ""
 
 
 class ListOrdersIn(Page):
     event_id: Id | None = None
     customer_id: Id | None = None
+    q: str | None = Field(
+        default=None, max_length=200, description="part of the buyer name or email, or an order id"
+    )
+    status: str | None = Field(default=None, max_length=24, description="paid, pending, refunded …")
 
 
 class ListOrdersOut(Out):
@@ -335,7 +341,26 @@ async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     tickets = (await ctx.session.scalars(select(Ticket).where(Ticket.order_id == order.id))).all()
     out = OrderOut.model_validate(order)
     out.tickets = [TicketOut.model_validate(t) for t in tickets]
-    return out
+    (named,) = await _with_names(ctx, [out])
+    return named
+
+
+async def _with_names(ctx: ToolContext, orders: list[OrderOut]) -> list[OrderOut]:
+    """Orders with their event's and buyer's names, read in two queries for the whole list."""
+    events = {o.event_id for o in orders}
+    buyers = {o.customer_id for o in orders}
+    event_rows = await ctx.session.execute(select(Event.id, Event.name).where(Event.id.in_(events)))
+    buyer_rows = await ctx.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_(buyers))
+    )
+    event_names: dict[int, str] = {row[0]: row[1] for row in event_rows}
+    buyer_names: dict[int, str] = {row[0]: row[1] for row in buyer_rows}
+    for o in orders:
+        o.event_name, o.customer_name = (
+            event_names.get(o.event_id, ""),
+            buyer_names.get(o.customer_id, ""),
+        )
+    return orders
 
 
 @tool(
@@ -347,11 +372,27 @@ async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     voice=speaks("orders for|list orders|show orders|his orders|her orders", "orders"),
 )
 async def list_orders(ctx: ToolContext, args: ListOrdersIn) -> ListOrdersOut:
-    """Orders, newest first, optionally for one event or one customer."""
+    """Orders, newest first, optionally for one event, one customer, one status, or a buyer
+    whose name or email contains `q` (or the order with that id)."""
     query = select(Order).order_by(Order.id.desc()).limit(args.limit).offset(args.offset)
     if args.event_id:
         query = query.where(Order.event_id == args.event_id)
     if args.customer_id:
         query = query.where(Order.customer_id == args.customer_id)
+    if args.status:
+        query = query.where(Order.status == args.status)
+    if args.q:
+        text = args.q.strip().lstrip("#")
+        pattern = f"%{like_escape(name_key(text))}%"
+        buyers = select(Customer.id).where(
+            or_(
+                Customer.name_key.like(pattern, escape="\\"),
+                Customer.email.like(f"%{like_escape(text.lower())}%", escape="\\"),
+            )
+        )
+        matches = Order.customer_id.in_(buyers)
+        if text.isdecimal() and len(text) < 16:
+            matches = or_(matches, Order.id == int(text))
+        query = query.where(matches)
     rows = (await ctx.session.scalars(query)).all()
-    return ListOrdersOut(orders=[OrderOut.model_validate(o) for o in rows])
+    return ListOrdersOut(orders=await _with_names(ctx, [OrderOut.model_validate(o) for o in rows]))

@@ -53,6 +53,7 @@ class CheckoutStatusOut(Out):
     expires_at: datetime | None
     event_id: int
     event_name: str
+    timezone: str = Field(default="UTC", description="the venue's zone, for showing times")
     tier_name: str
     quantity: int
     subtotal_cents: int
@@ -80,6 +81,7 @@ async def _status(
     event = await ctx.session.get(Event, order.event_id)
     tier = await ctx.session.get(TicketTier, checkout.tier_id)
     assert event is not None and tier is not None
+    venue = await ctx.session.get(Venue, event.venue_id)
     is_open = checkout.status == "open"
     url = (buyer_checkout_url(checkout, order) if by_token else checkout.url) if is_open else None
     return CheckoutStatusOut(
@@ -92,6 +94,7 @@ async def _status(
         expires_at=checkout.expires_at if is_open else None,
         event_id=event.id,
         event_name=event.name,
+        timezone=venue.timezone if venue is not None else "UTC",
         tier_name=tier.name,
         quantity=checkout.quantity,
         subtotal_cents=order.subtotal_cents,

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
 from aitickets.settings import Settings
@@ -114,6 +115,7 @@ class GetMyTicketsOut(Out):
     event_id: int
     event_name: str
     starts_at: datetime
+    ends_at: datetime | None = None
     timezone: str
     venue_name: str
     venue_address: str
@@ -163,9 +165,25 @@ def _photo_out(row: EventPhoto) -> PhotoOut:
     )
 
 
+async def _stored(session: AsyncSession, settings: Settings) -> dict[str, str]:
+    rows = await session.scalars(select(SiteSetting).where(SiteSetting.key.in_(BRAND_KEYS)))
+    found = {r.key: r.value for r in rows}
+    if not found.get("brand_name") and "org_name" not in settings.model_fields_set:
+        # Nobody named the site: a venue's own shop should carry the venue's name (the first
+        # one made, the seeded venue), not the product's.
+        first = await session.scalar(select(Venue.name).order_by(Venue.id).limit(1))
+        if first:
+            found["brand_name"] = first
+    return found
+
+
 async def _overrides(ctx: ToolContext) -> dict[str, str]:
-    rows = await ctx.session.scalars(select(SiteSetting).where(SiteSetting.key.in_(BRAND_KEYS)))
-    return {r.key: r.value for r in rows}
+    return await _stored(ctx.session, ctx.settings)
+
+
+async def org_name(session: AsyncSession, settings: Settings) -> str:
+    """The name the public knows us by, for messages and ticket documents as for the site."""
+    return (await _stored(session, settings)).get("brand_name") or settings.org_name
 
 
 def _branding(settings: Settings, overrides: dict[str, str]) -> BrandingOut:
@@ -185,7 +203,8 @@ def _branding(settings: Settings, overrides: dict[str, str]) -> BrandingOut:
 )
 async def get_site_branding(ctx: ToolContext, args: GetSiteBrandingIn) -> BrandingOut:
     """The organisation's name, brand colour and logo shown on every public page: the CMS
-    overrides where set, else the ORG_NAME, ORG_COLOR and ORG_LOGO_URL settings."""
+    overrides where set, else the ORG_NAME, ORG_COLOR and ORG_LOGO_URL settings (with ORG_NAME
+    unset, the first venue's name)."""
     return _branding(ctx.settings, await _overrides(ctx))
 
 
@@ -306,6 +325,7 @@ async def get_my_tickets(ctx: ToolContext, args: GetMyTicketsIn) -> GetMyTickets
         event_id=event.id,
         event_name=event.name,
         starts_at=event.starts_at,
+        ends_at=event.ends_at,
         timezone=venue.timezone,
         venue_name=venue.name,
         venue_address=venue.address,

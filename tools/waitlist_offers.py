@@ -34,6 +34,7 @@ from .inventory import hold_seats, release_held
 from .notify import notify_person, system_context
 from .orders import BuyerIn, PurchaseOut, PurchaseTicketsIn, purchase_tickets
 from .registry import HttpRoute, tool
+from .site import org_name
 
 FREEING = {
     "ticket.refunded",
@@ -80,6 +81,7 @@ async def offer_free_seats(ctx: ToolContext, event_id: int) -> list[WaitlistOffe
     ).all()
     offers: list[WaitlistOffer] = []
     hold = timedelta(minutes=ctx.settings.waitlist_hold_minutes)
+    org = await org_name(ctx.session, ctx.settings)
     for entry, customer in waiting:
         choices = [t for t in tiers if entry.tier_id in (None, t.id)]
         for tier in choices:
@@ -99,7 +101,7 @@ async def offer_free_seats(ctx: ToolContext, event_id: int) -> list[WaitlistOffe
             entry.status, entry.notified_at = "offered", ctx.now()
             await ctx.session.flush()
             rendered = tpl.waitlist_offer(
-                org=ctx.settings.org_name,
+                org=org,
                 name=customer.name,
                 event=event.name,
                 when=tpl.local_time(event.starts_at, venue.timezone),
@@ -259,4 +261,61 @@ async def claim_waitlist_offer(ctx: ToolContext, args: ClaimWaitlistOfferIn) -> 
 async def _set_entry(ctx: ToolContext, offer: WaitlistOffer, status: str) -> None:
     await ctx.session.execute(
         update(WaitlistEntry).where(WaitlistEntry.id == offer.entry_id).values(status=status)
+    )
+
+
+class GetWaitlistOfferIn(In):
+    token: str = Field(min_length=10, max_length=64)
+
+
+class WaitlistOfferOut(Out):
+    status: str = Field(description="offered (claimable until expires_at), claimed or expired")
+    event_id: int
+    event_name: str
+    starts_at: datetime
+    timezone: str
+    tier_name: str
+    price_cents: int
+    currency: str
+    quantity: int
+    name: str = Field(description="who the seats are held for")
+    expires_at: datetime
+
+
+@tool(
+    category="waitlist",
+    role="public",
+    read_only=True,
+    examples=["what does my waitlist offer hold"],
+    http=HttpRoute("GET", "/api/waitlist/offers/{token}"),
+)
+async def get_waitlist_offer(ctx: ToolContext, args: GetWaitlistOfferIn) -> WaitlistOfferOut:
+    """What a waitlist offer link holds (event, tier, seats, price, until when), by its token,
+    so the person can decide before claiming it."""
+    row = (
+        await ctx.session.execute(
+            select(WaitlistOffer, Event, Venue, TicketTier, Customer)
+            .join(Event, Event.id == WaitlistOffer.event_id)
+            .join(Venue, Venue.id == Event.venue_id)
+            .join(TicketTier, TicketTier.id == WaitlistOffer.tier_id)
+            .join(Customer, Customer.id == WaitlistOffer.customer_id)
+            .where(WaitlistOffer.token == args.token)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("That waitlist offer link is not valid.")
+    offer, event, venue, tier, customer = row
+    lapsed = offer.status == "offered" and offer.expires_at <= ctx.now()
+    return WaitlistOfferOut(
+        status="expired" if lapsed else offer.status,
+        event_id=event.id,
+        event_name=event.name,
+        starts_at=event.starts_at,
+        timezone=venue.timezone,
+        tier_name=tier.name,
+        price_cents=tier.price_cents,
+        currency=tier.currency,
+        quantity=offer.quantity,
+        name=customer.name,
+        expires_at=offer.expires_at,
     )

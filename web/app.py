@@ -34,10 +34,12 @@ from . import (
     webhooks,
 )
 from . import voice as voice_web
+from .admin import routes as admin_routes
 from .auth import KeyAuth
 from .errors import HANDLERS
 from .mcp import routes as mcp_routes
 from .mcp import service as mcp_service
+from .shop import routes as shop_routes
 
 # Things that live as long as the app (the MCP session manager, the job worker, …): each takes
 # the app and is entered, in order, once the database and the runner are ready.
@@ -61,6 +63,8 @@ def extra_routes() -> list[BaseRoute]:
         *transcripts.routes(),
         *login.routes(),
         *door.routes(),
+        *shop_routes(),
+        *admin_routes(),
     ]
 
 

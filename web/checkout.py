@@ -111,7 +111,19 @@ async def checkout_return(request: Request) -> Response:
         return await _problem(request, exc)
     result = request.query_params.get("result", "")
     token = request.path_params["access_token"]
-    context = {"checkout": checkout, "error": None, "result": result, "access_token": token}
+    tickets: list[Any] = []
+    if checkout.status == "paid":  # the confirmation offers the tickets' documents at once
+        order = await request.app.state.runner.call(
+            "get_my_tickets", {"access_token": token}, PUBLIC
+        )
+        tickets = [t for t in order.tickets if t.status == "valid"]
+    context = {
+        "checkout": checkout,
+        "error": None,
+        "result": result,
+        "access_token": token,
+        "tickets": tickets,
+    }
     response = await _page(request, "checkout_return.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response

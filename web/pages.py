@@ -65,9 +65,16 @@ async def events_page(request: Request) -> Response:
     )
 
 
-async def _event_page(
-    request: Request, event_id: int, *, error: str = "", status: int = 200, form: Any = None
+async def event_view(
+    request: Request,
+    event_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    form: Any = None,
+    **extra: Any,
 ) -> Response:
+    """The event page; `extra` carries what a form posted to it left to say (the waitlist)."""
     try:
         event = await _call(request, "get_event", {"event_id": event_id})
     except NotFound:
@@ -75,13 +82,13 @@ async def _event_page(
     return await render(
         request,
         "event.html",
-        {"event": event, "error": error, "form": form or {}},
+        {"event": event, "error": error, "form": form or {}, **extra},
         status=status,
     )
 
 
 async def event_page(request: Request) -> Response:
-    return await _event_page(request, request.path_params["event_id"])
+    return await event_view(request, request.path_params["event_id"])
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -112,9 +119,9 @@ async def purchase(request: Request) -> Response:
             "Paid tickets cannot be bought online here yet: please pay at the box office, "
             "or choose a free tier."
         )
-        return await _event_page(request, event_id, error=message, status=402, form=keep)
+        return await event_view(request, event_id, error=message, status=402, form=keep)
     except TicketsError as exc:
-        return await _event_page(
+        return await event_view(
             request, event_id, error=exc.message, status=exc.http_status, form=keep
         )
     checkout_url = getattr(result, "checkout_url", None)

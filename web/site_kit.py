@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -40,8 +41,29 @@ def _money(cents: int, currency: str = "USD") -> str:
     return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
 
 
+def price_from(tiers: list[Any]) -> str:
+    """A listing card's price line: "Free", "From $25.00", or "Free · paid from $25.00"."""
+    prices = sorted({(t.price_cents, t.currency) for t in tiers if t.status != "paused"})
+    if not prices:
+        return ""
+    paid = [p for p in prices if p[0] > 0]
+    if not paid:
+        return "Free"
+    cheapest = _money(*paid[0])
+    return f"Free · paid from {cheapest}" if prices[0][0] == 0 else f"From {cheapest}"
+
+
+def map_link(address: str, venue: str = "") -> str:
+    """A map search for the venue (OpenStreetMap: no key, no tracking script on our page)."""
+    return "https://www.openstreetmap.org/search?query=" + quote_plus(
+        ", ".join(p for p in (venue, address) if p)
+    )
+
+
 templates.env.filters["local"] = local_time
 templates.env.filters["money"] = _money
+templates.env.filters["price_from"] = price_from
+templates.env.filters["map_link"] = map_link
 
 
 def ink_for(color: str) -> str:

@@ -229,3 +229,28 @@ def test_messages_rest_validation(client):
     assert client.get("/api/messages?status=bogus", headers=auth()).status_code == 422
     r = client.post("/api/messages/999/retry", headers=auth())
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+async def test_resend_tickets_queues_the_confirmation_again_and_again(db, call):
+    from aitickets.errors import InvalidInput
+    from tests.factories import make_event, make_tier
+
+    event_id = await make_event(db)
+    tier_id = await make_tier(db, event_id, price_cents=0, capacity=5)
+    order = await call(
+        "purchase_tickets",
+        as_="public",
+        event_id=event_id,
+        tier_id=tier_id,
+        quantity=2,
+        customer={"name": "Ann Lee", "email": "ann@example.com"},
+    )
+    first = await call("resend_tickets", as_="staff", order_id=order.order_id)
+    second = await call("resend_tickets", as_="staff", order_id=order.order_id)
+    assert first.messages_queued == second.messages_queued == 1  # a resend is never deduplicated
+    listed = await call("list_messages", as_="admin")
+    bodies = [m.body for m in listed.messages if m.template == "confirmation"]
+    assert len(bodies) == 2 and all(f"/my-tickets/{order.access_token}" in b for b in bodies)
+    await call("refund_order", as_="staff", order_id=order.order_id)
+    with pytest.raises(InvalidInput):
+        await call("resend_tickets", as_="staff", order_id=order.order_id)

@@ -150,3 +150,22 @@ async def test_a_paid_claim_whose_checkout_fails_keeps_the_offer_and_its_seat(
     (offer,) = await _offers(db)
     assert (offer.status, offer.order_id) == ("claimed", bought.order_id)
     assert (await _tier(db, tier_id)).held == 1
+
+
+async def test_an_offer_says_what_it_holds_until_it_lapses(db, call, settings, clock):
+    _event_id, _tier_id, ticket_id = await _sold_out(db, call, price=1500)
+    await call("refund_ticket", as_="staff", ticket_id=ticket_id)
+    await drain(db, settings, clock)
+    (offer,) = await _offers(db)
+    shown = await call("get_waitlist_offer", as_="public", token=offer.token)
+    assert (shown.status, shown.name, shown.quantity, shown.price_cents) == (
+        "offered",
+        "Wanda Wait",
+        1,
+        1500,
+    )
+    assert shown.expires_at == offer.expires_at and shown.timezone == "America/New_York"
+    clock.advance(hours=2)
+    assert (await call("get_waitlist_offer", as_="public", token=offer.token)).status == "expired"
+    with pytest.raises(NotFound):
+        await call("get_waitlist_offer", as_="public", token="no-such-offer-token")

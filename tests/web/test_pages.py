@@ -76,7 +76,7 @@ def test_home_redirects_to_listing_with_brand_and_events(client: TestClient, set
     assert client.get("/", follow_redirects=False).headers["location"] == "/events"
     page = client.get("/events")
     assert page.status_code == 200
-    assert "Jazz Night" in page.text and "AI Tickets" in page.text
+    assert "Jazz Night" in page.text and "© Blue Room" in page.text  # the venue names the site
     assert "100 seats left" in page.text
     assert 'href="/events/1"' in page.text
 
