@@ -26,6 +26,7 @@ from .admin_kit import (
     query_int,
     rows_of,
     tool_form,
+    try_call,
 )
 from .site_kit import _money, error_page
 
@@ -108,6 +109,9 @@ async def order_detail(request: Request) -> Response:
     except NotFound:
         return await error_page(request, 404, "There is no such order.")
     here = f"/admin/orders/{order_id}"
+    event = await try_call(request, actor, "get_event", {"event_id": order.event_id})
+    tier_names = {t.id: t.name for t in event.tiers} if event is not None else {}
+    zone = event.timezone if event is not None else ""
     money = order.currency
     blocks: list[Any] = [
         Stats(
@@ -154,13 +158,17 @@ async def order_detail(request: Request) -> Response:
             [
                 ("id", "Ticket"),
                 ("holder_name", "Holder"),
-                ("tier_id", "Tier"),
+                ("tier", "Tier"),
                 ("status", "Status"),
                 ("price_cents", "Price"),
                 ("checked_in_at", "Checked in"),
             ],
-            rows_of(order.tickets),
+            [
+                {**t, "tier": tier_names.get(t["tier_id"], t["tier_id"])}
+                for t in rows_of(order.tickets)
+            ],
             actions=actions,
+            zone=zone,
         )
     )
     for f in (

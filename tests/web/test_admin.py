@@ -366,3 +366,19 @@ def test_a_refunded_order_offers_no_second_refund(admin: TestClient, settings: S
     )
     page = admin.get(f"/admin/orders/{sale['order_id']}").text
     assert "Refund ticket" not in page and "Refund order" not in page
+
+
+def test_the_overview_charts_sales_across_events(admin: TestClient, settings: Settings) -> None:
+    event_id, (tier,) = shop(settings, [("GA", 2500, 10)])
+    body = {"tier_id": tier, "quantity": 2, "customer": {"name": "Cy"}, "payment": "cash"}
+    assert (
+        admin.post(
+            f"/api/tickets/events/{event_id}/purchase", json=body, headers=auth()
+        ).status_code
+        == 201
+    )
+    page = admin.get("/admin").text
+    assert page.count('<svg viewBox="0 0 640 240" role="img"') == 3
+    assert re.search(r'<rect [^>]*class="bar"><title>Nov 24: 2 tickets</title>', page)
+    assert re.search(r'<rect [^>]*class="bar"><title>Nov 24: 50 dollars</title>', page)
+    assert "Sales by event, last 30 days" in page and "$50.00" in page
