@@ -382,3 +382,30 @@ def test_the_overview_charts_sales_across_events(admin: TestClient, settings: Se
     assert re.search(r'<rect [^>]*class="bar"><title>Nov 24: 2 tickets</title>', page)
     assert re.search(r'<rect [^>]*class="bar"><title>Nov 24: 50 dollars</title>', page)
     assert "Sales by event, last 30 days" in page and "$50.00" in page
+
+
+@pytest.mark.parametrize("zone", ["America", "../etc/passwd", "Nope/Zone", "x" * 300, ""])
+def test_a_tampered_zone_is_utc_not_an_error(
+    admin: TestClient, settings: Settings, zone: str
+) -> None:
+    event_id, _ = shop(settings, [("GA", 0, 5)])
+    made = run(
+        admin,
+        "postpone_event",
+        {
+            "event_id": str(event_id),
+            "new_starts_at": "2026-12-20T20:00",
+            "_zone": zone,
+            "_confirm": "on",
+        },
+        back=f"/admin/events/{event_id}",
+    )
+    assert made.status_code == 303
+    moved = admin.get(f"/api/events/{event_id}").json()["starts_at"]
+    assert moved.startswith("2026-12-21T01:00")  # no usable zone sent: the event's own (New York)
+    bad = run(
+        admin,
+        "create_ticket_tier",
+        {"event_id": str(event_id), "name": "X", "capacity": "-1", "_zone": zone},
+    )
+    assert bad.status_code == 422
