@@ -277,9 +277,10 @@ async def attendees_csv(request: Request) -> Response:
         return actor
     event_id = request.path_params["event_id"]
     try:
-        await call(request, actor, "guest_list", {"event_id": event_id, "limit": 1})
+        event = await call(request, actor, "get_event", {"event_id": event_id})
     except NotFound:
         return await error_page(request, 404, "There is no such event.")
+    tiers = {t.id: t.name for t in event.tiers}
 
     async def rows() -> AsyncIterator[list[Any]]:
         for offset in range(0, CSV_MAX_ROWS, CSV_PAGE):
@@ -295,6 +296,7 @@ async def attendees_csv(request: Request) -> Response:
                     g.holder_name,
                     g.status,
                     g.tier_id,
+                    tiers.get(g.tier_id, ""),
                     g.order_id,
                     g.customer_id,
                     g.checked_in_at.isoformat() if g.checked_in_at else "",
@@ -307,6 +309,7 @@ async def attendees_csv(request: Request) -> Response:
         "holder_name",
         "status",
         "tier_id",
+        "tier",
         "order_id",
         "customer_id",
         "checked_in_at",

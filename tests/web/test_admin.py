@@ -262,7 +262,9 @@ def test_csv_exports_of_orders_and_attendees(admin: TestClient, settings: Settin
     rows = list(csv.reader(io.StringIO(orders.text)))
     assert rows[0][:4] == ["order_id", "event_id", "customer_id", "status"] and len(rows) == 3
     people = admin.get(f"/admin/events/{event_id}/attendees.csv")
-    names = [r[1] for r in csv.reader(io.StringIO(people.text))][1:]
+    table = list(csv.reader(io.StringIO(people.text)))
+    assert table[0][3:5] == ["tier_id", "tier"] and {r[4] for r in table[1:]} == {"GA"}
+    names = [r[1] for r in table][1:]
     assert sorted(names) == ["'=HYPERLINK(1)", "Ada Lovelace"]  # a formula stays text
     assert admin.get("/admin/events/999/attendees.csv").status_code == 404
     assert admin.get("/admin/orders.csv?status=" + "x" * 30).status_code == 422
