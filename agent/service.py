@@ -1,7 +1,7 @@
 """The voice agent as a service: one `turn()` per utterance, checkpointed per session id.
 
 `VoiceAgent` compiles the graph with a checkpointer (in-memory unless given one), keeps the
-router's lexicon and catalog, and records every turn in the transcript table."""
+router's ranker and catalog, and records every turn in the transcript table."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tools.runner import ToolRunner
 
 from .context import AgentContext
 from .router.catalog import CatalogCache
-from .router.lexicon import Lexicon, build
+from .router.rank import Ranker
 
 
 class VoiceReply(BaseModel):
@@ -48,7 +48,7 @@ class VoiceAgent:
         self.runner = runner
         self.settings = settings or runner.settings
         self.graph = builder.compile(checkpointer=checkpointer or InMemorySaver())
-        self.lexicon: Lexicon = build(runner.tools)
+        self.ranker = Ranker.build(runner.tools)
         self.catalog = CatalogCache(runner)
         self.record = record
         self.llm = None
@@ -80,7 +80,7 @@ class VoiceAgent:
             actor=actor,
             settings=self.settings,
             catalog=self.catalog,
-            lexicon=self.lexicon,
+            ranker=self.ranker,
             llm=self.llm,
         )
         snapshot = await self.graph.aget_state(config)

@@ -1,7 +1,7 @@
 """Sentences to be read aloud: one or two short ones, no ids, JSON or markdown; money and
-times as people say them; lists summarised. What each tool's result sounds like is a small
-table keyed by tool name (sayings.py); anything else gets a generic sentence from the result's
-shape (here)."""
+times as people say them; lists summarised. What a tool's result sounds like is declared with
+the tool (its voice's `say`); anything else gets a generic sentence from the result's shape
+(here)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aitickets.errors import TicketsError
-
-from .phrasing import Data, count, listing, money, past, phone, plural, singular, when
-from .sayings import SAY
+from tools.phrasing import Data, count, listing, money, past, phone, plural, singular, when
+from tools.registry import ToolSpec
 
 __all__ = ["Speaker", "count", "generic", "listing", "money", "plural", "when"]
 
@@ -50,14 +49,14 @@ class Speaker:
             return f"on {a:%A}" if a.date() != self.now.astimezone(self.tz).date() else "today"
         return f"from {a:%A %B} {a.day} to {b:%A %B} {b.day}"
 
-    def result(self, tool: str, data: Data, arguments: Data) -> str:
-        say = SAY.get(tool)
+    def result(self, spec: ToolSpec, data: Data, arguments: Data) -> str:
+        say = spec.voice.say
         if say is not None:
             try:
                 return say(data, arguments, self)
             except (KeyError, TypeError, ValueError, IndexError):
                 pass
-        return generic(tool, data)
+        return generic(spec.name, data)
 
     def error(self, exc: TicketsError) -> str:
         hint = ERROR_HINTS.get(exc.code, "")

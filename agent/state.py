@@ -39,6 +39,7 @@ class Intent(TypedDict, total=False):
     before: list[Call]  # run first (undoing what a correction replaces)
     final: bool  # arguments are complete (an undo): skip resolving
     confirmed: bool  # no need to ask again
+    unsure: bool  # the router was not sure of a change: ask before making it
     undo: bool  # this is an "undo that"
     focus: Focus  # who and what the resolved arguments are about
 

@@ -15,7 +15,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from aitickets import production
+    from aitickets.settings import get_settings
+
     os.environ.setdefault("AITICKETS_WORKER", "1")  # jobs, notifications, webhooks in-process
+    unsafe = production.problems(get_settings())
+    if unsafe:  # said plainly here; create_app refuses too, for any other way of starting it
+        print(production.UnsafeForProduction(unsafe), file=sys.stderr)
+        return 2
     _default_public_url(args.host, args.port)
     uvicorn.run(
         "web.app:create_app",
@@ -24,6 +31,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         access_log=False,
+        # Who the client is behind a proxy is settled in one place, web/limits.py, from
+        # TRUST_FORWARDED_FOR and TRUSTED_PROXIES; uvicorn's own rewrite would trust loopback.
+        proxy_headers=False,
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -43,15 +44,28 @@ class Settings(BaseSettings):
     sse_poll_seconds: float = Field(default=0.5, gt=0, le=30, alias="SSE_POLL_SECONDS")
     sse_heartbeat_seconds: float = Field(default=15, gt=0, alias="SSE_HEARTBEAT_SECONDS")
     sse_max_seconds: float = Field(default=3600, gt=0, alias="SSE_MAX_SECONDS")
-    # Token buckets per client IP: "<requests>/<seconds>"; an empty value turns a limit off.
+    # Limits per client address: "<requests>/<seconds>"; an empty value turns a limit off. Kept in
+    # this process, or in Redis (shared by every process) when REDIS_URL is set.
     rate_limit_public: str = Field(default="300/60", alias="RATE_LIMIT_PUBLIC")
     rate_limit_auth: str = Field(default="10/60", alias="RATE_LIMIT_AUTH")
+    redis_url: str = Field(default="", alias="REDIS_URL")
+    # X-Forwarded-For is read only when this is on, and only on connections from TRUSTED_PROXIES
+    # (addresses or CIDRs); the client is the rightmost address in it that is not a proxy.
     trust_forwarded_for: bool = Field(default=False, alias="TRUST_FORWARDED_FOR")
+    trusted_proxies: str = Field(default="127.0.0.1, ::1", alias="TRUSTED_PROXIES")
+    # Request bodies past these sizes are refused with 413 before they are read; photo uploads
+    # have their own cap (0: what a photo of AITICKETS_PHOTO_MAX_BYTES needs, base64 included).
+    max_body_bytes: int = Field(default=1_000_000, ge=4_096, alias="AITICKETS_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(default=0, ge=0, alias="AITICKETS_MAX_UPLOAD_BYTES")
+    # development | production: production refuses to start while a setting is unsafe for the
+    # open internet (aitickets/production.py says which).
+    env: Literal["development", "production"] = Field(default="development", alias="AITICKETS_ENV")
 
     # The public website (web/pages.py, tools/site.py). SITE_SECRET signs the CSRF tokens of its
     # forms; when empty, each process makes a random one (fine for one process).
     site_secret: str = Field(default="", alias="SITE_SECRET")
     photo_max_bytes: int = Field(default=8_000_000, ge=10_000, alias="AITICKETS_PHOTO_MAX_BYTES")
+    photos_per_ticket: int = Field(default=5, ge=0, le=1000, alias="AITICKETS_PHOTOS_PER_TICKET")
 
     # Background jobs, notifications and outbound webhooks (integrations/jobs.py).
     # `aitickets serve` turns the in-process worker on; the test client leaves it off.
@@ -86,6 +100,10 @@ class Settings(BaseSettings):
     stripe_timeout_seconds: float = Field(default=10, gt=0, le=60, alias="STRIPE_TIMEOUT_SECONDS")
     stripe_max_retries: int = Field(default=1, ge=0, le=5, alias="STRIPE_MAX_RETRIES")
     checkout_hold_minutes: int = Field(default=15, ge=1, le=1440, alias="CHECKOUT_HOLD_MINUTES")
+    # Anonymous card checkouts hold seats unpaid: together at most this share of a tier, and one
+    # client address at most this many seats per hold period, so nobody can hold every seat.
+    hold_share: float = Field(default=0.5, gt=0, le=1, alias="AITICKETS_HOLD_SHARE")
+    holds_per_client: int = Field(default=10, ge=1, alias="AITICKETS_HOLDS_PER_CLIENT")
     wallet_cert: str = Field(default="", alias="WALLET_CERT")  # PEM paths
     wallet_key: str = Field(default="", alias="WALLET_KEY")
     wallet_key_password: str = Field(default="", alias="WALLET_KEY_PASSWORD")
@@ -94,6 +112,12 @@ class Settings(BaseSettings):
         default="pass.com.example.aitickets", alias="WALLET_PASS_TYPE_ID"
     )
     wallet_team_id: str = Field(default="AITICKETS0", alias="WALLET_TEAM_ID")
+
+    @property
+    def upload_body_limit(self) -> int:
+        if self.max_upload_bytes:
+            return self.max_upload_bytes
+        return math.ceil(self.photo_max_bytes * 4 / 3) + 64_000  # base64, the form or JSON
 
     @property
     def resolved_database_url(self) -> str:

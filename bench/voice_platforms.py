@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -76,16 +77,17 @@ async def post(app: Any, path: str, body: bytes, headers: dict[str, str]) -> tup
 class Relay:
     """A ConversationRelay WebSocket held open against the ASGI app."""
 
-    def __init__(self, app: Any, signature: str) -> None:
+    def __init__(self, app: Any, url: str, signature: str) -> None:
         self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        parts = urlsplit(url)
         scope = {
             "type": "websocket",
             "asgi": {"version": "3.0"},
             "scheme": "wss",
-            "path": "/voice/twilio/relay",
-            "raw_path": b"/voice/twilio/relay",
-            "query_string": b"",
+            "path": parts.path,
+            "raw_path": parts.path.encode(),
+            "query_string": parts.query.encode(),
             "headers": [(b"host", b"tickets.example"), (b"x-twilio-signature", signature.encode())],
             "client": ("127.0.0.1", 5001),
             "server": ("tickets.example", 443),
@@ -143,8 +145,32 @@ async def vapi_round(app: Any, call_id: str, headers: dict[str, str]) -> list[fl
     return times
 
 
-async def relay_round(app: Any, call_sid: str, signature: str) -> list[float]:
-    relay = Relay(app, signature)
+async def incoming(app: Any, call_sid: str) -> str:
+    """The signed incoming-call webhook for a new call: the relay URL (with the call's pass)."""
+    from xml.etree import ElementTree
+
+    from twilio.request_validator import RequestValidator
+
+    form = {"CallSid": call_sid, "From": STAFF_PHONE, "To": "+15550100000"}
+    signature = RequestValidator(TOKEN).compute_signature(
+        f"{PUBLIC_URL}/voice/twilio/incoming", form
+    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+    }
+    status, answer = await post(app, "/voice/twilio/incoming", urlencode(form).encode(), headers)
+    relay = ElementTree.fromstring(answer).find("./Connect/ConversationRelay")
+    if status != 200 or relay is None:
+        sys.exit(f"the incoming-call webhook answered {status}: {answer[:300]!r}")
+    return str(relay.get("url"))
+
+
+async def relay_round(app: Any, call_sid: str) -> list[float]:
+    from twilio.request_validator import RequestValidator
+
+    url = await incoming(app, call_sid)
+    relay = Relay(app, url, RequestValidator(TOKEN).compute_signature(url, {}))
     await relay.open()
     relay.send({"type": "setup", "callSid": call_sid, "from": STAFF_PHONE, "to": "+15550100000"})
     times = []
@@ -160,8 +186,6 @@ async def relay_round(app: Any, call_sid: str, signature: str) -> list[float]:
 
 
 async def main(rounds: int) -> int:
-    from twilio.request_validator import RequestValidator
-
     import tools  # noqa: F401
     from aitickets.settings import Settings
     from persistence import migrate
@@ -188,16 +212,14 @@ async def main(rounds: int) -> int:
     await call_offline(settings, "add_staff_phone", {"phone": STAFF_PHONE, "role": "staff"})
     app = create_app(settings, clock=lambda: now, migrate_on_start=False)
     headers = {"Authorization": f"Bearer {staff_key.key}", "Content-Type": "application/json"}
-    relay_url = f"wss://{PUBLIC_URL.split('://', 1)[1]}/voice/twilio/relay"
-    signature = RequestValidator(TOKEN).compute_signature(relay_url, {})
     vapi_times: list[float] = []
     relay_times: list[float] = []
     async with app.router.lifespan_context(app):
         await vapi_round(app, "warm-vapi", headers)  # opens the agent; imports, caches
-        await relay_round(app, "CAwarm", signature)
+        await relay_round(app, "CAwarm")
         for n in range(rounds):
             vapi_times += await vapi_round(app, f"vapi-call-{n}", headers)
-            relay_times += await relay_round(app, f"CA{n:032d}", signature)
+            relay_times += await relay_round(app, f"CA{n:032d}")
     ok = summary("Vapi ask_tickets round trip", vapi_times)
     ok = summary("ConversationRelay prompt -> text", relay_times) and ok
     return 0 if ok else 1

@@ -8,7 +8,6 @@ The stripe package is imported only when a Stripe call is made (it costs ~1 s to
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +16,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from aitickets.errors import InvalidInput, TicketsError
+from aitickets.parsing import loads_json
 from aitickets.settings import Settings
 
 # Stripe refuses a Checkout Session that expires sooner than this after it is created.
@@ -252,9 +254,14 @@ def _ref(value: Any) -> str | None:
     return str(value.get("id")) if hasattr(value, "get") else None
 
 
+def configured_provider(settings: Settings) -> str:
+    """The gateway new payments go through: Stripe when a secret key is set, else the demo."""
+    return "stripe" if settings.stripe_secret_key else "demo"
+
+
 def gateway_for(settings: Settings, provider: str | None = None) -> PaymentGateway:
     """The configured gateway, or the one a recorded payment was made through."""
-    provider = provider or ("stripe" if settings.stripe_secret_key else "demo")
+    provider = provider or configured_provider(settings)
     if provider == "demo":
         return DemoGateway(settings)
     if not settings.stripe_secret_key:
@@ -267,24 +274,66 @@ class BadSignature(InvalidInput):
     http_status = 400
 
 
+class _StripeCustomer(BaseModel):
+    email: str | None = None
+    name: str | None = None
+
+
+class _CheckoutSession(BaseModel):
+    """What fulfilment reads of a checkout.session.* object, typed: a signed event whose
+    fields have other shapes is refused here rather than failing in the middle of a sale."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    payment_status: str | None = None
+    payment_intent: str | dict[str, Any] | None = None
+    payment_link: str | dict[str, Any] | None = None
+    customer_email: str | None = None
+    customer_details: _StripeCustomer | None = None
+    amount_total: int | None = Field(default=None, ge=0)
+    amount_subtotal: int | None = Field(default=None, ge=0)
+
+
+class _StripeEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1, max_length=255)
+    type: str = Field(min_length=1, max_length=255)
+    data: dict[str, Any]
+
+
 def verify_stripe_event(
     settings: Settings, payload: bytes, signature: str | None
 ) -> dict[str, Any]:
     """The event of a Stripe webhook request, after the SDK has checked its signature (and
-    that it is under five minutes old). Missing, wrong or stale signatures raise BadSignature."""
+    that it is under five minutes old). Missing, wrong or stale signatures raise BadSignature;
+    a signed body that is not a Stripe event of the expected shape is a 400 too."""
     if not settings.stripe_webhook_secret:
         raise BadSignature("Stripe webhooks are not configured here (STRIPE_WEBHOOK_SECRET).")
     if not signature:
         raise BadSignature("The Stripe-Signature header is missing.")
+    if not signature.isascii():  # the SDK compares str with compare_digest, which raises
+        raise BadSignature("The Stripe signature does not match this payload.")
     import stripe
 
-    try:
-        stripe.Webhook.construct_event(
-            payload.decode("utf-8"), signature, settings.stripe_webhook_secret
+    try:  # the signature alone: the body is parsed below, by the one bounded JSON reader
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            signature,
+            settings.stripe_webhook_secret,
+            stripe.Webhook.DEFAULT_TOLERANCE,
         )
-        event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError):
         raise BadSignature("The Stripe signature does not match this payload.") from None
-    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-        raise BadSignature("That is not a Stripe event.")
+    try:
+        event = _StripeEvent.model_validate(loads_json(payload)).model_dump()
+        obj = event["data"].get("object")
+        if not isinstance(obj, dict):
+            raise ValueError("data.object is not an object")
+        if event["type"].startswith("checkout.session."):
+            session = _CheckoutSession.model_validate(obj)
+            event["data"]["object"] = session.model_dump(exclude_unset=True)
+    except ValueError:  # BadJson and pydantic's ValidationError are both ValueErrors
+        raise BadSignature("That is not a Stripe event this server understands.") from None
     return event

@@ -20,7 +20,7 @@ from .models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; tests/persistence checks it against Alembic.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 VERSION_TABLE = "alembic_version"
 # Serialises servers starting together on one fresh PostgreSQL database (SQLite's BEGIN
 # IMMEDIATE already does).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -14,7 +15,9 @@ from persistence.models import AboutSection, TeamMember
 
 from .common import Id, In, Name, Out, name_key
 from .context import ToolContext
+from .phrasing import listing
 from .registry import HttpRoute, tool
+from .voice import NAME, Data, Speaks, speaks
 
 SECTION_KEYS = ("hero", "mission", "story", "values", "contact", "social", "faq")
 MAX_BODY = 5000
@@ -123,12 +126,35 @@ async def _team(ctx: ToolContext) -> list[TeamMemberOut]:
     return [TeamMemberOut.model_validate(r) for r in rows]
 
 
+def _about(d: Data, a: Data, s: Speaks) -> str:
+    """The section asked about (or the mission), then who is on the team."""
+    sections = {k: v for k, v in (d.get("sections") or {}).items() if v.get("body")}
+    asked = a.get("section") or next(
+        (k for k in sections if re.search(rf"\b{k}\b", s.focus.get("_text", ""), re.I)), None
+    )
+    key = (
+        asked
+        if asked in sections
+        else next((k for k in ("mission", "hero", "story") if k in sections), None)
+    )
+    said = []
+    if key:
+        section = sections[key]
+        title = section.get("title") or key.capitalize()
+        said.append(f"{title}: {section['body']}")
+    team = [m["name"] for m in d.get("team") or []]
+    if team:
+        said.append(f"Team: {listing(team)}.")
+    return " ".join(said) or "The About page is empty."
+
+
 @tool(
     category="about",
     role="public",
     read_only=True,
     examples=["show the about page", "what does our mission say"],
     http=HttpRoute("GET", "/api/about"),
+    voice=speaks("about page|what does our mission|show the about", "about mission", say=_about),
 )
 async def get_about_page(ctx: ToolContext, args: GetAboutPageIn) -> GetAboutPageOut:
     """The About page: every section (hero, mission, story, values, contact, social, faq; empty
@@ -147,6 +173,9 @@ async def get_about_page(ctx: ToolContext, args: GetAboutPageIn) -> GetAboutPage
     idempotent=True,
     examples=["change our mission to bring live music to everyone", "update the about story"],
     http=HttpRoute("PUT", "/api/about"),
+    voice=speaks(
+        "change our mission|update the about|change the story|mission to", "mission story"
+    ),
 )
 async def update_about_section(
     ctx: ToolContext, args: UpdateAboutSectionIn
@@ -174,12 +203,31 @@ async def update_about_section(
     )
 
 
+def _member(d: Data, a: Data, s: Speaks) -> str:
+    title = f" as {d['title']}" if d.get("title") else ""
+    return f"Added {d['name']}{title} to the About page."
+
+
 @tool(
     category="about",
     role="staff",
     undo="remove_team_member",
     examples=["add Maria Lopez to the team as booking manager", "add a team member"],
     http=HttpRoute("POST", "/api/about/team-member", 201),
+    voice=speaks(
+        "add to team|add to the about|to the team|as ceo|about page|join team",
+        "team about",
+        patterns=(
+            rf"(?:add|put)\s+{NAME}\s+as\s+(?:the\s+|our\s+|a\s+|an\s+)?"
+            r"(?P<title>.+?)(?:\s+(?:to|on|in)\s+(?:the\s+)?"
+            r"(?:about|team)\b.*)?$",
+            rf"(?:add|put)\s+{NAME}\s+(?:to|on)\s+(?:the\s+)?"
+            r"(?:about|team)\b.*?(?:\s+as\s+(?:the\s+|our\s+|a\s+)?"
+            r"(?P<title>.+))?$",
+        ),
+        say=_member,
+        slots={"title": "job_title"},
+    ),
 )
 async def add_team_member(ctx: ToolContext, args: AddTeamMemberIn) -> TeamMemberOut:
     """Add a person to the About page's team with a job title, and optionally a short bio and a
@@ -234,6 +282,14 @@ async def _find_member(ctx: ToolContext, args: RemoveTeamMemberIn) -> TeamMember
     undo="add_team_member",
     examples=["remove Maria from the team", "take team member 4 off the about page"],
     http=HttpRoute("DELETE", "/api/about/team-member"),
+    voice=speaks(
+        "remove from team|off the about|take off the team|off the team|remove from the about|"
+        "from the about page|off the website",
+        "team about",
+        patterns=(rf"(?:remove|take)\s+{NAME}\s+(?:from|off)\s",),
+        say=lambda d, a, s: f"Removed {d.get('name', 'them')} from the team.",
+        slots={"name": "team_member", "member_id": "team_member_id"},
+    ),
 )
 async def remove_team_member(ctx: ToolContext, args: RemoveTeamMemberIn) -> TeamMemberOut:
     """Remove a person from the About page's team, by name (any capitalisation) or member_id."""
@@ -250,6 +306,7 @@ async def remove_team_member(ctx: ToolContext, args: RemoveTeamMemberIn) -> Team
     read_only=True,
     examples=["who is on the team", "list the team members"],
     http=HttpRoute("GET", "/api/about/team"),
+    voice=speaks("who is on the team|list the team|team members", "team"),
 )
 async def list_team_members(ctx: ToolContext, args: ListTeamMembersIn) -> ListTeamMembersOut:
     """The team shown on the About page, in display order, with titles and bios."""

@@ -3,6 +3,7 @@ Revenue is money taken: order totals less refunds, in minor units."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,9 @@ from persistence.models import Event, Order, Ticket, TicketTier
 
 from .common import AwareDatetime, Id, In, Out
 from .context import ToolContext
+from .phrasing import count, money
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 TAKEN = ("paid", "refunded")  # orders whose money was taken (refunds are netted off)
 MAX_DAYS = 366
@@ -89,6 +92,19 @@ class EventSalesOut(Out):
     tiers: list[TierSales]
 
 
+def _revenue(d: Data, a: Data, s: Speaks) -> str:
+    top = sorted(d.get("by_event", []), key=lambda e: -e["net_cents"])
+    best = f" {top[0]['name']} brought in the most." if len(top) > 1 else ""
+    when = s.period(d["period_start"], d["period_end"])
+    if re.search(r"\bhow many\b", s.focus.get("_text", ""), re.I):  # a count asked: it first
+        sold = count(d["tickets_sold"], "ticket")
+        return f"{sold} sold {when}, {money(d['net_cents'])} net.{best}"
+    return (
+        f"{money(d['net_cents'])} net from {count(d['tickets_sold'], 'ticket')} "
+        f"{s.period(d['period_start'], d['period_end'])}.{best}"
+    )
+
+
 @tool(
     category="analytics",
     role="staff",
@@ -99,6 +115,12 @@ class EventSalesOut(Out):
         "how many tickets did we sell yesterday",
     ],
     http=HttpRoute("GET", "/api/reports/revenue"),
+    voice=speaks(
+        "revenue|how much money|how much did we make|how much have we made|"
+        "takings|earn|make last|sales report|income",
+        "money total gross",
+        say=_revenue,
+    ),
 )
 async def get_revenue_report(ctx: ToolContext, args: RevenueReportIn) -> RevenueReportOut:
     """Tickets sold and money taken between two times (default: the last 7 days), overall, per
@@ -161,12 +183,38 @@ async def get_revenue_report(ctx: ToolContext, args: RevenueReportIn) -> Revenue
     )
 
 
+def _event_sales(d: Data, a: Data, s: Speaks) -> str:
+    said = s.focus.get("_text", "")
+    asked = [
+        t
+        for t in d.get("tiers") or []
+        if len(d["tiers"]) > 1 and re.search(rf"\b{re.escape(t['name'])}\b", said, re.I)
+    ]
+    if len(asked) == 1:  # "what's VIP pulled in for jazz": that tier's figures
+        tier = asked[0]
+        return (
+            f"{tier['name']} for {d['name']} has sold {tier['sold']} of {tier['capacity']}, "
+            f"for {money(tier['net_cents'])}."
+        )
+    return (
+        f"{d['name']} has sold {d['tickets_sold']} of {d['capacity']} tickets, "
+        f"{round(d['sell_through_percent'])} percent, for {money(d['net_cents'])}."
+    )
+
+
 @tool(
     category="analytics",
     role="staff",
     read_only=True,
     examples=["how are sales for Jazz Night", "how much has the comedy show made"],
     http=HttpRoute("GET", "/api/events/{event_id}/sales"),
+    voice=speaks(
+        "how many have we sell|how many did we sell|how many sell|sales for|"
+        "how are sales|sell through|how much has|pulled in for|brought in for|how many gone|"
+        "how many went",
+        "sales sell",
+        say=_event_sales,
+    ),
 )
 async def get_event_sales(ctx: ToolContext, args: EventSalesIn) -> EventSalesOut:
     """One event's sales: tickets sold, sell-through, money taken and refunded, per tier."""

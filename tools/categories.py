@@ -13,9 +13,11 @@ from sqlalchemy import Select, delete, func, insert, select
 from aitickets.errors import Conflict, NotFound
 from persistence.models import Category, Event, Venue, event_categories
 
-from .common import Id, In, Out, Page, name_key, require_changes
+from .common import Id, In, Out, Page, name_key, one_line, require_changes
 from .context import ToolContext
+from .phrasing import listing
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 _COLOR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
@@ -35,7 +37,7 @@ def _id_list(value: Any) -> Any:
     return value
 
 
-CategoryName = Annotated[str, Field(min_length=1, max_length=100)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(one_line)]
 Color = Annotated[str, Field(max_length=16), AfterValidator(_color)]
 CategoryIds = Annotated[list[Id], BeforeValidator(_id_list), Field(min_length=1, max_length=50)]
 
@@ -197,6 +199,11 @@ def _emit_tagging(ctx: ToolContext, event: Event, changed: list[int]) -> None:
     read_only=True,
     examples=["what categories are there", "list the event categories"],
     http=HttpRoute("GET", "/api/categories"),
+    voice=speaks(
+        "what categories|which categories|list categories|categories we have|"
+        "categories do we|all the categories|categories we use|sort shows into",
+        "categories category",
+    ),
 )
 async def list_categories(ctx: ToolContext, args: ListCategoriesIn) -> ListCategoriesOut:
     """List the event categories by name, with how many events each has and how many of them
@@ -225,6 +232,11 @@ async def list_categories(ctx: ToolContext, args: ListCategoriesIn) -> ListCateg
     role="staff",
     examples=["create a category called Comedy", "add a jazz category in blue"],
     http=HttpRoute("POST", "/api/categories", 201),
+    voice=speaks(
+        "create a category|new category|add a category|need a category|want a category|"
+        "make a category|set up a category|start a category",
+        "category",
+    ),
 )
 async def create_category(ctx: ToolContext, args: CreateCategoryIn) -> CategoryOut:
     """Create an event category with a unique name (compared ignoring case and accents), an
@@ -243,6 +255,7 @@ async def create_category(ctx: ToolContext, args: CreateCategoryIn) -> CategoryO
     idempotent=True,
     examples=["rename the Jazz category to Jazz & Blues", "make comedy red"],
     http=HttpRoute("PUT", "/api/categories/{category_id}"),
+    voice=speaks("rename the category|change category", "category"),
 )
 async def update_category(ctx: ToolContext, args: UpdateCategoryIn) -> CategoryOut:
     """Change a category's name, description or colour (only the fields given)."""
@@ -263,6 +276,7 @@ async def update_category(ctx: ToolContext, args: UpdateCategoryIn) -> CategoryO
     destructive=True,
     examples=["delete the comedy category"],
     http=HttpRoute("DELETE", "/api/categories/{category_id}"),
+    voice=speaks("delete the category|remove the category", "category"),
 )
 async def delete_category(ctx: ToolContext, args: DeleteCategoryIn) -> DeleteCategoryOut:
     """Delete a category. If events use it, this refuses unless force is true, which also
@@ -295,6 +309,16 @@ async def delete_category(ctx: ToolContext, args: DeleteCategoryIn) -> DeleteCat
     undo="remove_event_categories",
     examples=["put jazz night in the jazz category", "tag event 3 as comedy and family"],
     http=HttpRoute("POST", "/api/events/{event_id}/categories"),
+    voice=speaks(
+        "put in category|tag as|add to category|in the category|tag with|label as|"
+        "file under|put under|list under|belongs in|counts as|show up under|appear under|"
+        "listed under|"
+        "add the tag|add tag|add the label|to the category",
+        "tag",
+        say=lambda d, a, s: (
+            f"{d['event_name']} is now under {listing([c['name'] for c in d['categories']])}."
+        ),
+    ),
 )
 async def add_event_categories(ctx: ToolContext, args: EventCategoriesIn) -> EventCategoriesOut:
     """Add categories to an event (ones it already has are left as they are)."""
@@ -316,6 +340,17 @@ async def add_event_categories(ctx: ToolContext, args: EventCategoriesIn) -> Eve
     undo="add_event_categories",
     examples=["take jazz night out of the comedy category"],
     http=HttpRoute("DELETE", "/api/events/{event_id}/categories"),
+    voice=speaks(
+        "take out of category|untag|tag off|label off|category off|remove the tag|"
+        "remove tag|drop the tag|drop tag|remove the label|drop the label|tag from|"
+        "label from|out of the category|no longer tagged",
+        "untag",
+        say=lambda d, a, s: (
+            f"{d['event_name']} is now under {listing([c['name'] for c in d['categories']])}."
+            if d["categories"]
+            else f"{d['event_name']} has no categories now."
+        ),
+    ),
 )
 async def remove_event_categories(ctx: ToolContext, args: EventCategoriesIn) -> EventCategoriesOut:
     """Remove categories from an event (the categories themselves stay). Over REST, pass
@@ -340,6 +375,11 @@ async def remove_event_categories(ctx: ToolContext, args: EventCategoriesIn) -> 
     read_only=True,
     examples=["what kind of event is jazz night", "which categories is event 3 in"],
     http=HttpRoute("GET", "/api/events/{event_id}/categories"),
+    voice=speaks(
+        "what kind of event|categories is in|categories is it in|categories does have|"
+        "what tags|which tags|tagged as|what genre",
+        "kind",
+    ),
 )
 async def get_event_categories(ctx: ToolContext, args: EventRefIn) -> EventCategoriesOut:
     """The categories an event is in."""
@@ -352,6 +392,10 @@ async def get_event_categories(ctx: ToolContext, args: EventRefIn) -> EventCateg
     read_only=True,
     examples=["what comedy is coming up", "show upcoming jazz events"],
     http=HttpRoute("GET", "/api/categories/{category_id}/events"),
+    voice=speaks(
+        "what comedy|what jazz|events in category|shows in the category|events in the category",
+        "category",
+    ),
 )
 async def get_category_events(ctx: ToolContext, args: GetCategoryEventsIn) -> GetCategoryEventsOut:
     """Upcoming public events in a category, soonest first, with their venue."""

@@ -19,7 +19,9 @@ from persistence.models import CheckIn, DomainEvent, Event, Order, Ticket, Venue
 
 from .common import Id, In, Name, Out, name_key
 from .context import ToolContext
+from .phrasing import count, listing
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 NAME_MATCH_CUTOFF = 80
 MAX_OPTIONS = 3
@@ -214,6 +216,11 @@ async def _refusal(ctx: ToolContext, qr_token: str, event_id: int | None) -> Exc
     undo="undo_check_in",
     examples=["scan this ticket", "check in QR code abc123"],
     http=HttpRoute("POST", "/api/tickets/validate/{qr_token}"),
+    voice=speaks(
+        "scan|qr code|qr",
+        "validate token",
+        say=lambda d, a, s: f"{d['holder_name']} is checked in.",
+    ),
 )
 async def check_in_ticket(ctx: ToolContext, args: CheckInTicketIn) -> CheckedInOut:
     """Validate a ticket's QR code at the door and admit its holder. Refuses tickets already
@@ -283,6 +290,24 @@ async def _holders(ctx: ToolContext, event_id: int, name: str) -> dict[int, list
     return by_customer
 
 
+def _checked_in(d: Data, a: Data, s: Speaks) -> str:
+    people = d.get("checked_in", [])
+    if not people:
+        return "Nobody new was checked in."
+    first = people[0]["holder_name"]
+    extra = (
+        f" {count(d['remaining_on_order'], 'more ticket')} still to come."
+        if d.get("remaining_on_order")
+        else ""
+    )
+    if len(people) == 1:
+        return f"{first} is checked in for {s.event_name(d.get('event_id'))}.{extra}"
+    names = list(dict.fromkeys(p["holder_name"] for p in people))
+    if len(names) < len(people):  # one holder's name on several tickets
+        return f"Checked in {count(len(people), 'ticket')} for {listing(names)}.{extra}"
+    return f"Checked in {count(len(people), 'guest')}: {listing(names)}.{extra}"
+
+
 @tool(
     category="checkin",
     role="staff",
@@ -293,6 +318,14 @@ async def _holders(ctx: ToolContext, event_id: int, name: str) -> dict[int, list
         "mark Mike Brown as arrived",
     ],
     http=HttpRoute("POST", "/api/checkin/by-name"),
+    voice=speaks(
+        "check in|checkin|check-in|arrive|is here|are here|just got here|let in|admit|showed up|"
+        "let thru|let through",
+        "door entry",
+        flags={"all_tickets": (r"\b(all|every|both)\b", r"$^")},
+        say=_checked_in,
+        slots={"name": "person_name"},
+    ),
 )
 async def check_in_by_name(ctx: ToolContext, args: CheckInByNameIn) -> CheckInManyOut:
     """Admit a guest by the name on their ticket (spelling need not be exact) for today's event
@@ -336,6 +369,13 @@ async def check_in_by_name(ctx: ToolContext, args: CheckInByNameIn) -> CheckInMa
     undo="undo_check_in",
     examples=["check in the whole Smith party", "the Garcia family is here, check them all in"],
     http=HttpRoute("POST", "/api/checkin/party"),
+    voice=speaks(
+        "whole party|entire party|check in the party|family is here|all of them|let them all in|"
+        "party is here|whole family|whole group",
+        "party group family everyone",
+        say=_checked_in,
+        scope="group",
+    ),
 )
 async def check_in_party(ctx: ToolContext, args: CheckInPartyIn) -> CheckInManyOut:
     """Admit every valid ticket of one order, or every ticket a customer bought for the event
@@ -368,6 +408,12 @@ async def check_in_party(ctx: ToolContext, args: CheckInPartyIn) -> CheckInManyO
     role="staff",
     examples=["undo that check-in", "John was checked in by mistake"],
     http=HttpRoute("POST", "/api/tickets/{ticket_id}/undo-checkin"),
+    voice=speaks(
+        "uncheck|check out|by mistake checked|undo check in",
+        "mistake",
+        say=lambda d, a, s: f"{d.get('holder_name', 'They')} is no longer checked in.",
+        acts_on=("checked_in",),
+    ),
 )
 async def undo_check_in(ctx: ToolContext, args: UndoCheckInIn) -> CheckedInOut:
     """Reverse a check-in: the ticket becomes valid again and the undo is logged."""
@@ -406,12 +452,26 @@ async def undo_check_in(ctx: ToolContext, args: UndoCheckInIn) -> CheckedInOut:
     return out
 
 
+def _stats(d: Data, a: Data, s: Speaks) -> str:
+    waiting = d["expected"] - d["checked_in"]
+    rest = f"; {waiting} still to come" if waiting > 0 else ""
+    return f"{d['checked_in']} of {d['expected']} are in for {d['event_name']}{rest}."
+
+
 @tool(
     category="checkin",
     role="staff",
     read_only=True,
     examples=["how many people are checked in", "how's the door going for Jazz Night"],
     http=HttpRoute("GET", "/api/events/{event_id}/checkin-stats"),
+    voice=speaks(
+        "how many check in|how many are in|how many have arrive|door going|"
+        "checked in so far|how many people are here|headcount|head count|how many scanned|"
+        "how many in the room|how many inside|how many through|through the door|"
+        "door looking|how is the door|no shows|no-shows|still to come|yet to arrive|not in yet",
+        "attendance turnout",
+        say=_stats,
+    ),
 )
 async def get_checkin_stats(ctx: ToolContext, args: CheckInStatsIn) -> CheckInStatsOut:
     """Check-in progress for an event: admitted out of expected, overall and per tier."""
@@ -426,11 +486,11 @@ async def get_checkin_stats(ctx: ToolContext, args: CheckInStatsIn) -> CheckInSt
         )
     ).all()
     tiers: dict[int, TierStats] = {}
-    for tier_id, status, count in rows:
+    for tier_id, status, n in rows:
         stats = tiers.setdefault(tier_id, TierStats(tier_id=tier_id, checked_in=0, admitted_of=0))
-        stats.admitted_of += count
+        stats.admitted_of += n
         if status == "checked_in":
-            stats.checked_in += count
+            stats.checked_in += n
     checked = sum(s.checked_in for s in tiers.values())
     expected = sum(s.admitted_of for s in tiers.values())
     return CheckInStatsOut(

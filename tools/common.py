@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import phonenumbers
@@ -46,18 +46,59 @@ def _phone(value: str) -> str:
     return normalise_phone(value)
 
 
+# Times a request may carry: wide enough for any show and any "from" filter, narrow enough
+# that converting to UTC or to any venue's zone (±14 h), adding a few days or a year of
+# weekly repeats never leaves the years datetime can hold (year 1 at +14:00 or year 9999 at
+# -14:00 overflow on conversion).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+# Characters that end a line or reorder text: in a name they would split an e-mail subject or a
+# log line, or make text read differently from what it is.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def one_line(value: str) -> str:
+    """A name-like value: refused when it holds control characters (CR, LF, tab, NUL, …), line
+    or paragraph separators, or bidirectional overrides."""
+    for char in value:
+        if _unsafe(char):
+            raise ValueError(f"must not contain control characters such as {char!r}")
+    return value
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+def without_controls(value: str) -> str:
+    """A name from outside (a payment provider's form) with those characters made spaces."""
+    return "".join(" " if _unsafe(c) else c for c in value)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give a time zone (for example 2026-12-01T20:00:00-05:00 or …Z)")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("give a time between the years 1900 and 2999")
     return value
 
 
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
-Id = Annotated[int, Field(ge=1, le=2**53)]
+# Ids live in INTEGER columns: PostgreSQL's int4 stops here, and a larger number in a query is
+# a database error there (a 500), so it is refused as input instead.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def normalise_phone(value: str, region: str = "US") -> str:

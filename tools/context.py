@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,11 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import Forbidden
 from aitickets.settings import Settings
+from integrations.ratelimit import RateLimits
 from persistence.models import DomainEvent
 
 from .registry import ROLE_RANK, Role
 
 Clock = Callable[[], datetime]
+
+# The address of the client being served, set by the web layer for each request (web/limits.py)
+# after the trusted proxies are peeled off. Quotas that key on who is asking read it through
+# ToolContext.client; calls from no network (the CLI, stdio MCP, jobs) have none.
+CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("aitickets_client_address", default=None)
 
 
 def system_clock() -> datetime:
@@ -51,9 +58,19 @@ class ToolContext:
     settings: Settings
     clock: Clock = system_clock
     emitted: list[DomainEvent] = field(default_factory=list)
+    # The process's rate limits and quotas (the runner's; shared through Redis when configured).
+    limits: RateLimits = field(default_factory=RateLimits)
+    client: str | None = field(default_factory=CLIENT_ADDRESS.get)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def requester(self) -> str:
+        """Who a per-caller quota is kept for: the API key when there is one (a valid credential),
+        else the client's address."""
+        if self.actor.key_id is not None:
+            return f"key:{self.actor.key_id}"
+        return f"addr:{self.client or 'local'}"
 
     def require(self, role: Role, doing: str) -> None:
         if not self.actor.at_least(role):

@@ -38,7 +38,9 @@ from .customers import (
     Relation,
     links_of,
 )
+from .phrasing import count, listing
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 # Notes, preferences, VIP, do-not-call
 
@@ -54,6 +56,20 @@ class AddCustomerNoteIn(In):
     role="staff",
     examples=["note that Maria prefers aisle seats", "remember he proposed at the last show"],
     http=HttpRoute("POST", EVENT_GOER + "/notes", 201),
+    voice=speaks(
+        "note that|make a note|remember that|add a note|write down|jot down|allergic|"
+        "put a note|stick a note|pop a note|leave a note|note on file|"
+        "is vegetarian|is vegan|is gluten|is diabetic|hates|loves|doesn't like|does not like",
+        "note",
+        patterns=(
+            r"(?:note|remember|write down)(?: that)?\s+(?:(?:on|to|in|for)\s+[\w' ]{1,40}?\s*"
+            r"(?:file|record|account|profile)\b[,:;]?\s*)?(?P<body>.+)$",
+        ),
+        say=lambda d, a, s: (
+            f"Noted for {s.focus.get('customer_name') or 'them'}: {d['body'].rstrip('.')}."
+        ),
+        slots={"body": "note_body"},
+    ),
 )
 async def add_customer_note(ctx: ToolContext, args: AddCustomerNoteIn) -> NoteOut:
     """Add a note to a customer: a plain note, an insight learned in conversation, or a
@@ -93,12 +109,30 @@ class GetCustomerNotesOut(Out):
     total: int
 
 
+def _notes(d: Data, a: Data, s: Speaks) -> str:
+    bodies = [n["body"].rstrip(".") for n in d.get("notes") or []]
+    if not bodies:
+        return "There are no notes on file."
+    who = s.focus.get("customer_name")
+    head = f"Notes on {who}" if who else count(d.get("total", len(bodies)), "note")
+    more = d.get("total", len(bodies)) - 3
+    tail = f"; and {count(more, 'more note')}" if more > 0 else ""
+    return f"{head}: {'; '.join(bodies[:3])}{tail}."
+
+
 @tool(
     category="customers",
     role="staff",
     read_only=True,
     examples=["what notes do we have on John Smith?", "show insights about customer 7"],
     http=HttpRoute("GET", EVENT_GOER + "/notes"),
+    voice=speaks(
+        "notes on|what notes|notes about|show notes|any allergies|allergies|dietary|"
+        "read back|read me back|"
+        "anything to know about|anything i should know",
+        "notes",
+        say=_notes,
+    ),
 )
 async def get_customer_notes(ctx: ToolContext, args: GetCustomerNotesIn) -> GetCustomerNotesOut:
     """A customer's notes, newest first, optionally only one kind (note, insight, do_not_call)."""
@@ -122,6 +156,13 @@ class UpdateCustomerPreferencesIn(CustomerPreferences):
     idempotent=True,
     examples=["Maria likes aisle seats and jazz", "he prefers to be contacted by text, in Spanish"],
     http=HttpRoute("PATCH", EVENT_GOER + "/preferences"),
+    voice=speaks(
+        "preference|aisle seat|wheelchair|contact by|front row|back row|speaks|would rather|"
+        "rather be|prefers to be|prefer to be|only text|only email|only call|reach by|"
+        "contacted by|get in touch by|best way to reach|rather email|rather text|rather call|"
+        "rather phone|prefer email|prefer text|prefer call|prefer phone",
+        "seating language accessibility prefer like speak seat access",
+    ),
 )
 async def update_customer_preferences(
     ctx: ToolContext, args: UpdateCustomerPreferencesIn
@@ -149,6 +190,12 @@ class SetVipStatusIn(In):
     undo="set_vip_status",
     examples=["make Jane Doe a VIP", "John is no longer a VIP"],
     http=HttpRoute("PUT", EVENT_GOER + "/vip"),
+    voice=speaks(
+        "vip|make vip|no longer vip",
+        "vip",
+        flags={"vip": (r"$^", r"\b(no longer|not|remove|take away|isn't|revoke)\b")},
+        say=lambda d, a, s: f"{d['name']} is {'now' if d['vip'] else 'no longer'} a VIP.",
+    ),
 )
 async def set_vip_status(ctx: ToolContext, args: SetVipStatusIn) -> CustomerOut:
     """Make a customer a VIP, or (vip=false) take the status away."""
@@ -171,6 +218,13 @@ class MarkDoNotCallIn(In):
     idempotent=True,
     examples=["don't call John Smith again", "put customer 9 on the do-not-call list"],
     http=HttpRoute("POST", EVENT_GOER + "/do-not-call"),
+    voice=speaks(
+        "do not call|don't call|dont call|stop calling|no more calls|never phone|never call|"
+        "don't phone|do not phone|stop phoning|never ring|no phone calls|not be called|"
+        "want us phoning|want us calling|want us to call|want us to phone|phoning any more|"
+        "calling any more|stop ringing|no more calls",
+        "call",
+    ),
 )
 async def mark_do_not_call(ctx: ToolContext, args: MarkDoNotCallIn) -> CustomerOut:
     """Record that a customer must not be phoned (campaigns and outbound calls skip them), with
@@ -220,6 +274,14 @@ async def _set_link(
         link.relation = relation
 
 
+def _linked(d: Data, a: Data, s: Speaks) -> str:
+    """LinkOut(customer_id=X, related_id=Y): Y is X's relation."""
+    first = d["links"][0]
+    back = next((k for k in d["links"] if k["customer_id"] == first["related_id"]), None)
+    owner = f"{back['related_name']}'s" if back else "their"
+    return f"Linked: {first['related_name']} is {owner} {first['relation']}."
+
+
 @tool(
     category="customers",
     role="staff",
@@ -227,6 +289,18 @@ async def _set_link(
     undo="unlink_customers",
     examples=["Mary is John Smith's wife", "link customer 4 and 5 as friends"],
     http=HttpRoute("POST", EVENT_GOER + "/links", 201),
+    voice=speaks(
+        "is the wife of|wife is|husband is|are married|is related|link",
+        "wife husband married related colleague coworker cousin sibling partner relative "
+        "brother sister son daughter mother father friend",
+        say=_linked,
+        slots={
+            "inverse_relation": "relation_ignored",
+            "relation": "relation",
+            "customer_id": "link_subject",
+            "related_id": "link_object",
+        },
+    ),
 )
 async def link_customers(ctx: ToolContext, args: LinkCustomersIn) -> LinkCustomersOut:
     """Declare how two customers are related ("related_id is customer_id's wife"). The other
@@ -262,6 +336,7 @@ class UnlinkCustomersOut(Out):
     undo="link_customers",
     examples=["John and Mary are not related", "remove the link between customers 4 and 5"],
     http=HttpRoute("DELETE", EVENT_GOER + "/links/{related_id}"),
+    voice=speaks("not related|unlink|remove the link", "unlink"),
 )
 async def unlink_customers(ctx: ToolContext, args: UnlinkCustomersIn) -> UnlinkCustomersOut:
     """Remove the declared relation between two customers, in both directions."""
@@ -297,12 +372,28 @@ class GetCustomerPartyOut(Out):
     guest_names: list[str] = Field(description="Other names on this customer's own tickets.")
 
 
+def _party(d: Data, a: Data, s: Speaks) -> str:
+    names = [
+        f"{m['name']} ({m['relation']})" if m.get("relation") else m["name"] for m in d["members"]
+    ]
+    names += d.get("guest_names", [])
+    if not names:
+        return f"{d['name']} has no party on record."
+    return f"With {d['name']}: {listing(names)}."
+
+
 @tool(
     category="customers",
     role="staff",
     read_only=True,
     examples=["who came with John Smith?", "check in Maria's party", "who is his wife?"],
     http=HttpRoute("GET", EVENT_GOER + "/party"),
+    voice=speaks(
+        "who came with|who is with|party of|his wife|her husband|family of|who is his|who is her",
+        "party family relative",
+        say=_party,
+        scope="group",
+    ),
 )
 async def get_customer_party(ctx: ToolContext, args: GetCustomerPartyIn) -> GetCustomerPartyOut:
     """A customer's family and party: declared relations (wife, son, friend …) plus everyone

@@ -38,7 +38,9 @@ from .common import (
     require_changes,
 )
 from .context import ToolContext
+from .phrasing import count, listing, money, phone
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 FUZZY_CUTOFF = 80  # rapidfuzz score (0-100) a near-miss name needs to be offered
 _SPENT = ("paid", "refunded")  # orders whose money was taken (refunded_cents is netted off)
@@ -159,30 +161,46 @@ def registered_payload(customer: Customer, source: str) -> dict[str, Any]:
 
 
 async def upsert_customer(
-    session: AsyncSession, *, name: str, email: str | None, phone: str | None, now: datetime
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    now: datetime,
+    trusted: bool = False,
 ) -> tuple[Customer, bool]:
-    """The buyer of an order: found by email (any case), else by phone (E.164) when that record
-    has no other email, else created. An existing customer's name is never overwritten; a
-    missing phone or email is filled in. Returns (customer, created); when created is True the
-    caller emits `ctx.emit("customer.registered", registered_payload(customer, "purchase"))`."""
+    """The buyer of an order (or a waitlist entry, or a ticket's new holder). Returns
+    (customer, created); when created is True the caller emits
+    `ctx.emit("customer.registered", registered_payload(customer, "purchase"))`.
+
+    Public input (`trusted=False`) never changes an existing customer: anyone may type anyone's
+    phone, so a record is reused only when what was given cannot redirect its messages. By email
+    (any case): that record, as it is (its email is where its confirmations go, so they reach the
+    address's owner). Else by phone only when neither side has an email (the same phone-only
+    identity; texts go to that phone). Anything else is a new record, even when it shares a phone.
+    Staff (`trusted=True`) may fill in a missing phone or email of the customer they match by
+    email, else by phone (that record having no other email). A name is never overwritten."""
     email = email.strip().lower() if email else None
     try:
         phone = normalise_phone(phone) if phone else None
     except ValueError as exc:
         raise InvalidInput(f"phone: {exc}") from None
     customer = await _by_email(session, email) if email else None
-    if customer is None and phone:
+    if customer is None and phone and (trusted or email is None):
         same_phone = (
             await session.scalars(
                 select(Customer).where(Customer.phone == phone).order_by(Customer.id)
             )
         ).all()
         usable = [c for c in same_phone if email is None or c.email is None]
+        if not trusted:
+            usable = [c for c in usable if c.email is None]
         named = [c for c in usable if c.name_key == name_key(name)]
         customer = (named or usable or [None])[0]
     if customer is not None:
-        customer.email = customer.email or email
-        customer.phone = customer.phone or phone
+        if trusted:
+            customer.email = customer.email or email
+            customer.phone = customer.phone or phone
         return customer, False
     customer = Customer(
         name=name,
@@ -218,6 +236,18 @@ class RegisterCustomerIn(In):
     undo="delete_customer",
     examples=["add Maria Lopez as a customer, maria@example.com", "register a new event goer"],
     http=HttpRoute("POST", EVENT_GOERS, 201),
+    voice=speaks(
+        "register|new customer|sign up|add customer|add as a customer|create customer|new regular|"
+        "new punter|new patron",
+        "customer",
+        patterns=(
+            r"(?:register|add|sign up|create)\s+(?:a new customer\s+)?"
+            r"(?P<name>[A-Za-z][\w'.-]*(?: [A-Za-z][\w'.-]*)?)"
+            r"(?: as a (?:new )?customer)?",
+        ),
+        say=lambda d, a, s: f"Registered {d['name']}.",
+        slots={"name": "person_name"},
+    ),
 )
 async def register_customer(ctx: ToolContext, args: RegisterCustomerIn) -> CustomerOut:
     """Register an event goer with contact details, birthday, preferences and opt-ins.
@@ -247,12 +277,25 @@ class UpdateCustomerIn(In):
     marketing_opt_in: bool | None = None
 
 
+def _customer_changed(d: Data, a: Data, s: Speaks) -> str:
+    said = [k.replace("_", " ") for k in ("email", "phone", "name") if k in a]
+    what = listing(said) if said else "details"
+    verb = "is" if len(said) == 1 else "are"
+    return f"{d['name']}'s {what} {verb} updated."
+
+
 @tool(
     category="customers",
     role="staff",
     idempotent=True,
     examples=["change John Smith's phone to 555 010 0199", "she no longer wants marketing email"],
     http=HttpRoute("PUT", EVENT_GOER),
+    voice=speaks(
+        "change phone|change email|update phone|update email|new number|"
+        "new email|change number|phone to|email to",
+        "phone email update",
+        say=_customer_changed,
+    ),
 )
 async def update_customer(ctx: ToolContext, args: UpdateCustomerIn) -> CustomerOut:
     """Change a customer's name, email, phone, birthday or opt-ins; only the fields given change.
@@ -287,6 +330,7 @@ class DeleteCustomerOut(Out):
     destructive=True,
     examples=["delete the duplicate customer record 42"],
     http=HttpRoute("DELETE", EVENT_GOER),
+    voice=speaks("delete customer|remove customer|delete the customer", "delete"),
 )
 async def delete_customer(ctx: ToolContext, args: DeleteCustomerIn) -> DeleteCustomerOut:
     """Delete a customer with no orders or tickets, with their notes, links and waitlist places.
@@ -346,12 +390,35 @@ async def links_of(session: AsyncSession, customer_id: int) -> list[LinkOut]:
     ]
 
 
+def _profile(d: Data, a: Data, s: Speaks) -> str:
+    vip = ", a VIP" if d.get("vip") else ""
+    said = (
+        f"{d['name']}{vip}: {count(d['order_count'], 'order')}, "
+        f"{money(d['lifetime_spend_cents'])} spent."
+    )
+    contact = [phone(d["phone"])] if d.get("phone") else []
+    contact += [d["email"]] if d.get("email") else []
+    if d.get("do_not_call"):
+        contact.append("do not call")
+    elif re.search(r"\b(?:do not|don't|dont|no) call", s.focus.get("_text", ""), re.I):
+        said += " Not on the do-not-call list."
+    return f"{said} Contact: {', '.join(contact)}." if contact else said
+
+
 @tool(
     category="customers",
     role="staff",
     read_only=True,
     examples=["tell me about John Smith", "how much has customer 12 spent with us?"],
     http=HttpRoute("GET", EVENT_GOER),
+    voice=speaks(
+        "tell me about|profile|who is|anything on file|been here before|come before|regular|"
+        "on file|what do we know about|info on|"
+        "how much has spent|spent with us|history|contact details|"
+        "phone number|email address|details for",
+        "customer spend contact who know info information",
+        say=_profile,
+    ),
 )
 async def get_customer_profile(ctx: ToolContext, args: GetCustomerProfileIn) -> CustomerProfileOut:
     """A customer's profile: contact, VIP, preferences, lifetime spend over all their orders
@@ -440,12 +507,34 @@ class GetCustomerTicketsOut(Out):
     total: int
 
 
+def _customer_tickets(d: Data, a: Data, s: Speaks) -> str:
+    tickets = d.get("tickets", [])
+    who = s.focus.get("customer_name") or "They"
+    if not tickets:
+        return f"{who} has no tickets."
+    shows = listing(sorted({t["event_name"] for t in tickets}))
+    said = f"{who} has {count(d.get('total', len(tickets)), 'ticket')}, for {shows}"
+    gone = [t["status"] for t in tickets if t["status"] in ("refunded", "cancelled")]
+    if gone:
+        return f"{said}; {count(len(gone), 'ticket')} refunded or cancelled."
+    if re.search(r"\brefund", s.focus.get("_text", ""), re.I):
+        return f"{said}; none refunded."
+    return f"{said}."
+
+
 @tool(
     category="customers",
     role="staff",
     read_only=True,
     examples=["what tickets does Jane Doe have?", "resend John's tickets for tonight"],
     http=HttpRoute("GET", EVENT_GOER + "/tickets"),
+    voice=speaks(
+        "his tickets|her tickets|their tickets|tickets did buy|tickets has bought|"
+        "tickets is holding|tickets does hold|got booked|booked in for|tickets for what|"
+        "pull up tickets|look up tickets|bring up tickets",
+        "holds bought",
+        say=_customer_tickets,
+    ),
 )
 async def get_customer_tickets(
     ctx: ToolContext, args: GetCustomerTicketsIn
@@ -552,12 +641,25 @@ async def _matches(ctx: ToolContext, q: str, base: Select[Any]) -> list[tuple[in
     return found + [(ident, "fuzzy_name", score) for ident, score in fuzzy]
 
 
+def _search(d: Data, a: Data, s: Speaks) -> str:
+    found = d.get("customers", [])
+    if not found:
+        return "I found nobody by that."
+    return f"Found {count(d['total'], 'customer')}: {listing([c['name'] for c in found])}."
+
+
 @tool(
     category="customers",
     role="staff",
     read_only=True,
     examples=["find Jon Smith", "who has the number (555) 010-0104?", "list our VIP customers"],
     http=HttpRoute("GET", EVENT_GOERS),
+    voice=speaks(
+        "find|search|look for customer|look for someone|who has the number|whose number|"
+        "find customer|which vips|our vips|list vips|vip customers|who are the vips",
+        "customer",
+        say=_search,
+    ),
 )
 async def search_customers(ctx: ToolContext, args: SearchCustomersIn) -> SearchCustomersOut:
     """Find customers by name (substring matches first, then near spellings), by exact email,
@@ -606,6 +708,7 @@ class LookupCustomerIn(In):
     read_only=True,
     examples=["look up the customer with email jane@example.com", "whose number is 555-010-0104?"],
     http=HttpRoute("GET", EVENT_GOERS + "/lookup"),
+    voice=speaks("look up the customer|whose email|whose number|who has email", "lookup"),
 )
 async def lookup_customer(ctx: ToolContext, args: LookupCustomerIn) -> CustomerOut:
     """The one customer with exactly this email (any case) or phone (any format)."""

@@ -14,7 +14,9 @@ from persistence.models import DomainEvent, Order, Ticket, TicketTier, Venue
 from .common import Out
 from .context import ToolContext
 from .dashboard_access import DashboardRef, authorise
+from .phrasing import money
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 CHECKIN_BUCKET_MINUTES = 15
 
@@ -77,6 +79,13 @@ async def _last_change(ctx: ToolContext, event_id: int) -> int:
     read_only=True,
     examples=["show the dashboard for Jazz Night"],
     http=HttpRoute("GET", "/api/events/{event_id}/dashboard"),
+    voice=speaks(
+        say=lambda d, a, s: (
+            f"{d['name']}: {d['tickets_sold']} of {d['capacity']} sold "
+            f"for {money(d['net_cents'])}, "
+            f"{d['checked_in']} checked in."
+        )
+    ),
 )
 async def get_event_dashboard(ctx: ToolContext, args: DashboardRef) -> EventDashboardOut:
     """An event's sales and check-ins for its dashboard: totals, tickets sold per day (venue

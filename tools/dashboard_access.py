@@ -1,27 +1,37 @@
 """Who may open an event's dashboard, and the magic-link sign-in: a 6-digit code texted to an
-allowed phone (single-use, 15 minutes, rate-limited, stored hashed) exchanged for a session."""
+allowed phone (single-use, 15 minutes, rate-limited, stored hashed) exchanged for a session.
+
+Both sign-in tools draw on the sign-in window of the caller's address (RATE_LIMIT_AUTH, the one
+wrong API keys draw on) on every surface: REST, `/tools/…`, MCP and the pages. The number of codes
+a phone may be sent is counted per phone *and* per requester, so that nobody can use up a
+promoter's codes and lock them out."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import hmac
+import math
 import secrets
 from datetime import datetime, timedelta
 
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from aitickets.errors import Conflict, Forbidden, NotFound, RateLimited
+from integrations.ratelimit import Rate, wait_text
 from persistence.models import DashboardAccess, DashboardCode, DashboardSession, Event
 
 from .common import Id, In, Name, Out, Phone, normalise_phone
 from .context import ToolContext
 from .messages import queue_message
+from .phrasing import count, listing, phone
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 CODE_MINUTES = 15
-CODES_PER_WINDOW = 3  # per phone number in CODE_MINUTES
+CODES_PER_WINDOW = 3  # per phone number and requester in CODE_MINUTES
+CODE_RATE = Rate(CODES_PER_WINDOW, CODE_MINUTES * 60)
 MAX_ATTEMPTS = 5  # wrong guesses before a code is void
 SESSION_HOURS = 12
 
@@ -93,6 +103,20 @@ class DashboardRef(In):
     )
 
 
+async def _sign_in_attempt(ctx: ToolContext) -> None:
+    """One sign-in attempt from the caller's address; staff keys need no sign-in and are not
+    counted."""
+    rate = Rate.parse(ctx.settings.rate_limit_auth)
+    if rate is None or ctx.actor.at_least("staff"):
+        return
+    wait = await ctx.limits.hit(rate, "auth", ctx.client or "local")
+    if wait:
+        raise RateLimited(
+            f"Too many sign-in attempts from your address; try again in {wait_text(wait)}.",
+            retry_after=math.ceil(wait),
+        )
+
+
 async def _event(ctx: ToolContext, event_id: int) -> Event:
     event = await ctx.session.get(Event, event_id)
     if event is None:
@@ -137,6 +161,16 @@ async def authorise(ctx: ToolContext, args: DashboardRef) -> Event:
     undo="revoke_dashboard_access",
     examples=["let 555-010-0199 open the dashboard for Jazz Night"],
     http=HttpRoute("POST", "/api/events/{event_id}/dashboard-access", 201),
+    voice=speaks(
+        "give access|grant access|access to the dashboard|let see the dashboard",
+        "grant give",
+        say=lambda d, a, s: (
+            f"{'The promoter' if d['name'] == 'promoter' else d['name']} can now open the "
+            f"{s.event_name(d.get('event_id'))} dashboard "
+            f"from {phone(d['phone'])}."
+        ),
+        slots={"name": "grantee"},
+    ),
 )
 async def grant_dashboard_access(
     ctx: ToolContext, args: GrantDashboardAccessIn
@@ -167,6 +201,9 @@ async def grant_dashboard_access(
     undo="grant_dashboard_access",
     examples=["stop 555-010-0199 opening the Jazz Night dashboard"],
     http=HttpRoute("DELETE", "/api/events/{event_id}/dashboard-access"),
+    voice=speaks(
+        "revoke access|take away access|remove access|no longer see|cut off access", "revoke"
+    ),
 )
 async def revoke_dashboard_access(ctx: ToolContext, args: DashboardAccessIn) -> DashboardAccessOut:
     """Stop a phone number from opening an event's dashboard; its open sessions end too."""
@@ -190,12 +227,22 @@ async def revoke_dashboard_access(ctx: ToolContext, args: DashboardAccessIn) -> 
     return out
 
 
+def _dashboard_people(d: Data, a: Data, s: Speaks) -> str:
+    people = [f"{g['name']} ({phone(g['phone'])})" for g in d.get("access") or []]
+    if not people:
+        return "Nobody has access to that dashboard yet."
+    return f"{count(len(people), 'phone')} can open it: {listing(people)}."
+
+
 @tool(
     category="dashboard",
     role="staff",
     read_only=True,
     examples=["who can open the Jazz Night dashboard"],
     http=HttpRoute("GET", "/api/events/{event_id}/dashboard-access"),
+    voice=speaks(
+        "who can see|who has access|allowed to see|who can open", "access", say=_dashboard_people
+    ),
 )
 async def list_dashboard_access(
     ctx: ToolContext, args: ListDashboardAccessIn
@@ -222,19 +269,16 @@ async def request_dashboard_code(
     """Text a 6-digit sign-in code for an event's dashboard to an allowed phone number. The
     answer is the same whether or not the number is allowed; at most 3 codes per number every
     15 minutes."""
+    await _sign_in_attempt(ctx)
     event = await _event(ctx, args.event_id)
     now = ctx.now()
     phone_hash = _phone_hash(args.phone)
-    recent = await ctx.session.scalar(
-        select(func.count(DashboardCode.id)).where(
-            DashboardCode.phone_hash == phone_hash,
-            DashboardCode.created_at > now - timedelta(minutes=CODE_MINUTES),
-        )
-    )
-    if (recent or 0) >= CODES_PER_WINDOW:
+    # Per phone and requester: someone else asking for this number uses up only their own codes.
+    wait = await ctx.limits.hit(CODE_RATE, "dashboard-code", phone_hash, ctx.requester())
+    if wait:
         raise RateLimited(
-            f"Too many codes were asked for this number; try again in {CODE_MINUTES} minutes.",
-            retry_after=CODE_MINUTES * 60,
+            f"Too many codes were asked for this number; try again in {wait_text(wait)}.",
+            retry_after=math.ceil(wait),
         )
     allowed = args.phone in await _allowed_phones(ctx, event)
     salt = secrets.token_hex(16)
@@ -279,6 +323,7 @@ async def confirm_dashboard_code(
 ) -> ConfirmDashboardCodeOut:
     """Exchange the texted 6-digit code for a dashboard session (valid 12 hours). A code works
     once, for 15 minutes, and 5 wrong guesses void it; a refusal is confirmed=false."""
+    await _sign_in_attempt(ctx)
     now = ctx.now()
     row = await ctx.session.scalar(
         select(DashboardCode)

@@ -19,6 +19,7 @@ from .context import ToolContext
 from .documents_render import TicketView, qr_png, ticket_pdf, wallet_pass
 from .registry import tool
 from .site import org_name
+from .voice import speaks
 
 __all__ = ["qr_png"]
 
@@ -121,6 +122,7 @@ async def _staff_ticket(ctx: ToolContext, ticket_id: int) -> Ticket:
     role="staff",
     read_only=True,
     examples=["show me the QR code for ticket 42"],
+    voice=speaks("qr code for|show qr|qr image", "qr"),
 )
 async def get_ticket_qr(ctx: ToolContext, args: GetTicketQrIn) -> TicketQrOut:
     """The QR code of a ticket as a PNG image (base64), for printing or showing at the door."""

@@ -11,10 +11,12 @@ from pydantic import Field, model_validator
 from sqlalchemy import delete, func, select
 
 from aitickets.errors import Conflict, InvalidInput, NotFound
+from aitickets.parsing import whole_number
 from persistence.models import Category, Event, EventSeries, Ticket, TicketTier, Venue
 
 from .catalog_views import EventOut, event_query, load_event, load_events
 from .common import (
+    MAX_ID,
     AwareDatetime,
     Cents,
     Id,
@@ -27,12 +29,13 @@ from .common import (
     require_changes,
 )
 from .context import ToolContext
+from .phrasing import count, listing
 from .refunds import refund_tickets
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 Visibility = Literal["public", "unlisted", "draft"]
 MAX_SERIES = 52
-MAX_ID_DIGITS = 15  # a longer "category id" is a name, not a number the database can hold
 CLEARABLE = ("ends_at", "sales_start_at", "sales_end_at", "image_url", "category_ids")
 
 
@@ -194,6 +197,17 @@ async def _event_for_update(ctx: ToolContext, event_id: int) -> Event:
     role="staff",
     examples=["create an event called Jazz Night next Friday at 8pm", "add a comedy show"],
     http=HttpRoute("POST", "/api/events", 201),
+    voice=speaks(
+        "create event|new event|add event|schedule a|add a show|create a show",
+        "create",
+        patterns=(
+            r"(?:called|named)\s+(?P<name>.+?)(?:\s+(?:on|at|for|next|this|"
+            r"tomorrow)\b|$)",
+            r"^(?:please\s+)?(?:schedule|pencil in|book in)\s+(?:a\s+(?:new\s+)?"
+            r"(?:show|event|gig)\s+)?(?P<name>(?-i:[A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*))",
+        ),
+        say=lambda d, a, s: f"Created {d['name']}, {s.when(d['starts_at'])}.",
+    ),
 )
 async def create_event(ctx: ToolContext, args: CreateEventIn) -> EventOut:
     """Create an event at a venue. Add ticket tiers with create_ticket_tier to put it on sale."""
@@ -209,12 +223,33 @@ async def create_event(ctx: ToolContext, args: CreateEventIn) -> EventOut:
     return out
 
 
+def _events(d: Data, a: Data, s: Speaks) -> str:
+    events = d.get("events", [])
+    if not events:
+        return "Nothing is on for that time."
+    first = events[0]
+    return (
+        f"{count(d.get('total', len(events)), 'event')}: "
+        f"{listing([e['name'] for e in events])}. "
+        f"Next is {first['name']} {s.when(first['starts_at'])}."
+    )
+
+
 @tool(
     category="events",
     role="public",
     read_only=True,
     examples=["what's on this week", "list upcoming events", "search for jazz events"],
     http=HttpRoute("GET", "/api/events"),
+    voice=speaks(
+        "what's on|whats on|what is on|upcoming|list events|events this|"
+        "what shows|what events|coming up|schedule|calendar|anything on|anything happening|"
+        "anything this week|anything this weekend|anything good|any shows on|any gigs on|"
+        "is there anything on|are there any shows on|any show on|what's happening",
+        "event show schedule",
+        say=_events,
+        slots={"category": "category_name"},
+    ),
 )
 async def list_events(ctx: ToolContext, args: ListEventsIn) -> ListEventsOut:
     """List or search events: upcoming by default, filtered by words in the name, category,
@@ -226,8 +261,8 @@ async def list_events(ctx: ToolContext, args: ListEventsIn) -> ListEventsOut:
         for word in args.q.split()[:8]:
             query = query.where(Event.name.ilike(f"%{like_escape(word)}%", escape="\\"))
     if args.category:
-        digits = args.category.isdecimal() and len(args.category) <= MAX_ID_DIGITS
-        cat = Category.id == int(args.category) if digits else None
+        category_id = whole_number(args.category, below=MAX_ID + 1)
+        cat = Category.id == category_id if category_id else None
         if cat is None:
             cat = func.lower(Category.name) == args.category.lower()
         query = query.where(Event.categories.any(cat))
@@ -251,12 +286,22 @@ async def list_events(ctx: ToolContext, args: ListEventsIn) -> ListEventsOut:
     )
 
 
+def _event(d: Data, a: Data, s: Speaks) -> str:
+    return f"{d['name']} is {s.when(d['starts_at'])}, {d['sold']} of {d['capacity']} sold."
+
+
 @tool(
     category="events",
     role="public",
     read_only=True,
     examples=["tell me about Jazz Night", "when is the comedy show"],
     http=HttpRoute("GET", "/api/events/{event_id}"),
+    voice=speaks(
+        "tell me about|when is|what time is|details of|start|how long is|what time does end|"
+        "finish|when does end|next show|next event",
+        "when",
+        say=_event,
+    ),
 )
 async def get_event(ctx: ToolContext, args: EventRef) -> EventOut:
     """One event with its venue, status, categories and tiers (sold and remaining seats)."""
@@ -269,6 +314,16 @@ async def get_event(ctx: ToolContext, args: EventRef) -> EventOut:
     idempotent=True,
     examples=["rename Jazz Night to Jazz Night Live", "change the description of the comedy show"],
     http=HttpRoute("PUT", "/api/events/{event_id}"),
+    voice=speaks(
+        "rename|change the description|change description|update the event|describe|"
+        "new description|description to|description as",
+        "rename description",
+        patterns=(
+            r"rename\s+.+?\s+to\s+(?P<name>.+)$",
+            r"\bcall\s+.+?\s+(?P<name>(?-i:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*))\s+instead\b",
+        ),
+        slots={"category_ids": "changed_categories"},
+    ),
 )
 async def update_event(ctx: ToolContext, args: UpdateEventIn) -> EventOut:
     """Change an event's details. Moving the date of a sold event is better done with
@@ -301,6 +356,12 @@ async def update_event(ctx: ToolContext, args: UpdateEventIn) -> EventOut:
     role="staff",
     idempotent=True,
     examples=["hide the comedy show from the website", "make Jazz Night public"],
+    voice=speaks(
+        "hide|make public|unlisted|draft|unhide|visible|off the public site|off the site|"
+        "off the website|take down|off the listings|back on the site|back on the website|"
+        "hide from the public|show on the site|public again",
+        "visibility hide public",
+    ),
 )
 async def set_event_visibility(ctx: ToolContext, args: SetVisibilityIn) -> EventOut:
     """Show an event publicly, make it unlisted (reachable by link only) or a draft."""
@@ -318,6 +379,14 @@ async def set_event_visibility(ctx: ToolContext, args: SetVisibilityIn) -> Event
     destructive=True,
     examples=["postpone Jazz Night to next Saturday", "push the comedy show back a week"],
     http=HttpRoute("POST", "/api/events/{event_id}/postpone"),
+    voice=speaks(
+        "postpone|push back|reschedule|move to|delay|bring forward|move up|hour later|"
+        "bumped back|bumped forward|shifted to|pushed to|moved to|push to|"
+        "hours later|day later|week later|minutes later|minutes earlier|hour earlier",
+        "postpone",
+        say=lambda d, a, s: f"{d['name']} now starts {s.when(d['starts_at'])}.",
+        slots={"new_starts_at": "new_start"},
+    ),
 )
 async def postpone_event(ctx: ToolContext, args: PostponeEventIn) -> EventOut:
     """Postpone an event, optionally to a new date; tickets stay valid for the new date and
@@ -352,6 +421,11 @@ async def postpone_event(ctx: ToolContext, args: PostponeEventIn) -> EventOut:
     destructive=True,
     examples=["cancel the comedy show", "call off Jazz Night and refund everyone"],
     http=HttpRoute("POST", "/api/events/{event_id}/cancel"),
+    voice=speaks(
+        "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel|is off|"
+        "is cancelled|is canceled|not happening|refund everyone|refund everybody|called off",
+        "cancel",
+    ),
 )
 async def cancel_event(ctx: ToolContext, args: CancelEventIn) -> CancelEventOut:
     """Cancel an event: sales stop, and by default every valid ticket is refunded and its
@@ -387,6 +461,7 @@ async def cancel_event(ctx: ToolContext, args: CancelEventIn) -> CancelEventOut:
     destructive=True,
     examples=["delete the test event"],
     http=HttpRoute("DELETE", "/api/events/{event_id}"),
+    voice=speaks("delete the event|delete event|delete the show", "delete"),
 )
 async def delete_event(ctx: ToolContext, args: EventRef) -> EventOut:
     """Delete an event that never sold a ticket (cancel a sold one instead)."""
@@ -426,6 +501,9 @@ def _occurrences(first: datetime, tz: str, frequency: str, count: int) -> list[d
     role="staff",
     examples=["create a weekly open mic every Thursday for 8 weeks"],
     http=HttpRoute("POST", "/api/events/recurring", 201),
+    voice=speaks(
+        "every week|weekly|recurring|every thursday|every friday|series", "recurring weekly monthly"
+    ),
 )
 async def create_recurring_event(
     ctx: ToolContext, args: CreateRecurringEventIn
@@ -471,6 +549,7 @@ async def create_recurring_event(
     role="staff",
     examples=["rename every open mic night in the series"],
     http=HttpRoute("PUT", "/api/series/{series_id}"),
+    voice=speaks("every event in the series|rename the series", "series"),
 )
 async def update_event_series(ctx: ToolContext, args: UpdateEventSeriesIn) -> UpdateEventSeriesOut:
     """Edit every event of a recurring series at once (by default only the upcoming ones)."""

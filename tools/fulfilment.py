@@ -38,6 +38,7 @@ from persistence.models import (
     TicketTier,
 )
 
+from .common import without_controls
 from .context import Actor, ToolContext
 from .customers import registered_payload, upsert_customer
 from .inventory import release_held, sell_held, take_seats
@@ -98,6 +99,15 @@ async def issue_tickets(
 
 
 # --- checkouts ---------------------------------------------------------------------------------
+
+
+def buyer_checkout_url(checkout: Checkout, order: Order) -> str:
+    """Where the buyer pays. The demo checkout page also needs the order's access token to pay,
+    so a session id seen elsewhere (a log, a status lookup) is not enough to pay someone's
+    order; the stored `checkout.url` never carries it."""
+    if checkout.provider == "demo" and checkout.url:
+        return f"{checkout.url}?access_token={order.access_token}"
+    return checkout.url
 
 
 async def start_checkout(
@@ -283,7 +293,8 @@ async def fulfil_checkout(ctx: ToolContext, checkout: Checkout, payment_ref: str
 async def _fulfil_payment_link(ctx: ToolContext, link: PaymentLink, obj: dict[str, Any]) -> str:
     details = obj.get("customer_details") or {}
     email = details.get("email") or obj.get("customer_email")
-    name = (details.get("name") or (email or "Card buyer").split("@")[0]).strip()[:200]
+    name = without_controls(str(details.get("name") or (email or "Card buyer").split("@")[0]))
+    name = name.strip()[:200] or "Card buyer"
     customer, created = await upsert_customer(
         ctx.session, name=name, email=email, phone=None, now=ctx.now()
     )

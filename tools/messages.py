@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import String, cast, literal, select, update
 
 from aitickets.errors import Conflict
@@ -24,10 +24,15 @@ from persistence.models import Customer, Job, Message
 from .common import Id, In, Out, Page, get_or_404
 from .context import ToolContext
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 Channel = Literal["email", "sms"]
 SEND = "message.send"
 MAX_ATTEMPTS = 6
+# Messages that carry a sign-in secret (a one-time code, a magic link): delivered as written, but
+# the outbox listing never shows their body, so that reading the outbox is not signing in.
+SECRET_TEMPLATES = frozenset({"dashboard_code"})
+REDACTED = "[not shown: this message carries a one-time sign-in code]"
 
 
 def queue_message(
@@ -82,6 +87,12 @@ class MessageOut(Out):
     created_at: datetime
     sent_at: datetime | None
 
+    @model_validator(mode="after")
+    def _redact(self) -> MessageOut:
+        if self.template in SECRET_TEMPLATES:
+            self.body = REDACTED
+        return self
+
 
 class ListMessagesOut(Out):
     messages: list[MessageOut] = Field(default_factory=list)
@@ -93,6 +104,9 @@ class ListMessagesOut(Out):
     read_only=True,
     examples=["show the last messages we sent", "did John's confirmation email go out"],
     http=HttpRoute("GET", "/api/messages"),
+    voice=speaks(
+        "messages we sent|did the email go out|email go out|last messages|outbox", "message email"
+    ),
 )
 async def list_messages(ctx: ToolContext, args: ListMessagesIn) -> ListMessagesOut:
     """The message outbox, newest first: every email and SMS with its delivery state."""

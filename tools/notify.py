@@ -36,6 +36,7 @@ from .context import Actor, ToolContext
 from .messages import queue_message
 from .registry import HttpRoute, tool
 from .site import org_name
+from .voice import speaks
 
 SYSTEM = Actor(name="notifications", role="admin")
 REMIND = "reminder.send"
@@ -348,6 +349,15 @@ class AutoReminderOut(Out):
     idempotent=True,
     examples=["remind ticket holders 48 hours before jazz night", "turn off reminders for 12"],
     http=HttpRoute("PUT", "/api/events/{event_id}/reminder"),
+    voice=speaks(
+        say=lambda d, a, s: (
+            f"{s.event_name(d['event_id'])} ticket holders get a reminder "
+            f"{d['hours_before']} hours before it starts."
+            if d.get("enabled")
+            else f"No reminder for {s.event_name(d['event_id'])}."
+        ),
+        slots={"hours_before": "hours_before"},
+    ),
 )
 async def configure_auto_reminder(
     ctx: ToolContext, args: ConfigureAutoReminderIn

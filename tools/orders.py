@@ -20,19 +20,23 @@ from sqlalchemy import or_, select
 from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound
 from persistence.models import Customer, Event, Order, PromoRedemption, Ticket, TicketTier
 
+from . import hold_quotas
 from .common import MAX_QUANTITY, Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .fulfilment import (
+    buyer_checkout_url,
     issue_tickets,
     raise_sold_out,
     release_expired,
     start_checkout,
 )
 from .inventory import hold_seats, take_seats
+from .phrasing import count, money
 from .promos import redeem_promo
 from .registry import HttpRoute, tool
 from .tickets import TicketOut
+from .voice import Data, Speaks, speaks
 
 BOX_OFFICE_PAYMENTS = ("cash", "comp")
 # An event with no end time is taken to be over this long after it starts (as list_events does).
@@ -154,6 +158,24 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
     return event, tier
 
 
+def _purchase(d: Data, a: Data, s: Speaks) -> str:
+    """Only what the order shows: tickets issued, or seats held until a card payment."""
+    who = a.get("customer", {}).get("name", "them")
+    event = s.event_name(d.get("event_id"))
+    if d.get("status") == "pending":  # a card checkout: nothing is sold until it is paid
+        held = count(d["quantity"], "seat")
+        until = s.when(d["expires_at"]) if d.get("expires_at") else "a short while"
+        return (
+            f"No tickets yet: {held} held for {who} for {event} until {until}. "
+            f"They pay {money(d['total_cents'])} by card at the checkout link; "
+            "the tickets come when it is paid."
+        )
+    paid = "comped" if d.get("payment_method") == "comp" else f"for {money(d['total_cents'])}"
+    if d.get("payment_method") == "cash" and d.get("total_cents"):
+        paid += " cash"
+    return f"Sold {count(d['quantity'], 'ticket')} to {who} for {event}, {paid}."
+
+
 @tool(
     category="orders",
     role="public",
@@ -163,6 +185,9 @@ async def _sale_target(ctx: ToolContext, args: PurchaseTicketsIn) -> tuple[Event
         "book 3 tickets for Jazz Night for mike@example.com",
     ],
     http=HttpRoute("POST", "/api/tickets/events/{event_id}/purchase", 201),
+    voice=speaks(
+        "sell|book|comp|buy|purchase|reserve|get him|get her", "cash ticket order", say=_purchase
+    ),
 )
 async def purchase_tickets(ctx: ToolContext, args: PurchaseTicketsIn) -> PurchaseOut:
     """Buy tickets for an event tier. Staff sell at the box office with payment cash or comp
@@ -196,17 +221,24 @@ async def sell(
         promo_id = promo.id
     total = 0 if args.payment == "comp" else subtotal - discount
     checkout = total > 0 and args.payment not in BOX_OFFICE_PAYMENTS
+    quota = checkout and hold_quotas.applies(ctx)
+    if quota:
+        await hold_quotas.check_client(ctx, args.quantity)
     # Card checkout holds the seats (sold when paid); everything else sells them now.
     if not await _secure(ctx, tier, args.quantity, hold=checkout):
         if tier.status != "on_sale":
             raise Conflict(f"Sales of {tier.name} are paused right now.", code="tier_paused")
         raise_sold_out(tier, event)
+    if quota:  # unpaid holds without a staff key: never every seat (tools/hold_quotas.py)
+        await hold_quotas.check_tier_share(ctx, tier, args.quantity)
+        await hold_quotas.record_client(ctx, args.quantity)
     customer, created = await upsert_customer(
         ctx.session,
         name=args.customer.name,
         email=args.customer.email,
         phone=args.customer.phone,
         now=ctx.now(),
+        trusted=staff,
     )
     if created:
         ctx.emit("customer.registered", registered_payload(customer, "purchase"))
@@ -262,7 +294,7 @@ async def sell(
             promo_label=(args.promo_code or "").upper(),
             payment_link_id=payment_link_id,
         )
-        out.checkout_url, out.expires_at = started.url, started.expires_at
+        out.checkout_url, out.expires_at = buyer_checkout_url(started, order), started.expires_at
         return out
     tickets = await issue_tickets(ctx, order, tier.id, args.quantity, args.customer.name)
     out.tickets = [
@@ -299,6 +331,7 @@ async def _secure(ctx: ToolContext, tier: TicketTier, quantity: int, *, hold: bo
     read_only=True,
     examples=["show order 12"],
     http=HttpRoute("GET", "/api/orders/{order_id}"),
+    voice=speaks("order details|show order|look up order", "order"),
 )
 async def get_order(ctx: ToolContext, args: OrderRef) -> OrderOut:
     """One order with its tickets, totals and refunds."""
@@ -336,6 +369,7 @@ async def _with_names(ctx: ToolContext, orders: list[OrderOut]) -> list[OrderOut
     read_only=True,
     examples=["list the orders for Jazz Night", "show John's orders"],
     http=HttpRoute("GET", "/api/orders"),
+    voice=speaks("orders for|list orders|show orders|his orders|her orders", "orders"),
 )
 async def list_orders(ctx: ToolContext, args: ListOrdersIn) -> ListOrdersOut:
     """Orders, newest first, optionally for one event, one customer, one status, or a buyer

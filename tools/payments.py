@@ -9,14 +9,15 @@ from datetime import datetime
 from pydantic import Field, model_validator
 from sqlalchemy import select
 
-from aitickets.errors import Conflict, InvalidInput, NotFound
-from integrations.payments import PaymentLinkRequest, gateway_for
+from aitickets.errors import Conflict, Forbidden, InvalidInput, NotFound
+from integrations.payments import PaymentLinkRequest, configured_provider, gateway_for
 from persistence.models import Checkout, Event, Order, PaymentLink, TicketTier, Venue
 
 from .common import MAX_QUANTITY, Id, In, Out
 from .context import ToolContext
 from .fulfilment import (
     HOLDING,
+    buyer_checkout_url,
     close_checkout,
     expire_quietly,
     fulfil_checkout,
@@ -33,13 +34,16 @@ class CheckoutRef(In):
     session_id: str | None = Field(default=None, min_length=8, max_length=255)
 
     @model_validator(mode="after")
-    def _one(self) -> CheckoutRef:
-        if (self.access_token is None) == (self.session_id is None):
-            raise ValueError("give either access_token or session_id")
+    def _some(self) -> CheckoutRef:
+        if self.access_token is None and self.session_id is None:
+            raise ValueError("give access_token or session_id (or both)")
         return self
 
 
 class CheckoutStatusOut(Out):
+    """No access token here: a checkout's session id travels in URLs and gateway pages, and it
+    must not lead to the order's private pages (the buyer has the token already)."""
+
     order_id: int
     status: str = Field(description="the order: pending, paid, expired, cancelled, refunded")
     checkout_status: str
@@ -56,14 +60,14 @@ class CheckoutStatusOut(Out):
     discount_cents: int
     total_cents: int
     currency: str
-    access_token: str
 
 
 async def _checkout_by(ctx: ToolContext, ref: CheckoutRef) -> tuple[Checkout, Order]:
+    """The checkout both references name (when both are given, they must agree)."""
     query = select(Checkout, Order).join(Order, Order.id == Checkout.order_id)
     if ref.session_id is not None:
         query = query.where(Checkout.session_id == ref.session_id)
-    else:
+    if ref.access_token is not None:
         query = query.where(Order.access_token == ref.access_token)
     row = (await ctx.session.execute(query)).first()
     if row is None:
@@ -71,19 +75,22 @@ async def _checkout_by(ctx: ToolContext, ref: CheckoutRef) -> tuple[Checkout, Or
     return row[0], row[1]
 
 
-async def _status(ctx: ToolContext, checkout: Checkout, order: Order) -> CheckoutStatusOut:
+async def _status(
+    ctx: ToolContext, checkout: Checkout, order: Order, *, by_token: bool = False
+) -> CheckoutStatusOut:
     event = await ctx.session.get(Event, order.event_id)
     tier = await ctx.session.get(TicketTier, checkout.tier_id)
     assert event is not None and tier is not None
     venue = await ctx.session.get(Venue, event.venue_id)
     is_open = checkout.status == "open"
+    url = (buyer_checkout_url(checkout, order) if by_token else checkout.url) if is_open else None
     return CheckoutStatusOut(
         order_id=order.id,
         status=order.status,
         checkout_status=checkout.status,
         provider=checkout.provider,
         test_mode=checkout.provider == "demo" or gateway_for(ctx.settings).test_mode,
-        checkout_url=checkout.url if is_open else None,
+        checkout_url=url,
         expires_at=checkout.expires_at if is_open else None,
         event_id=event.id,
         event_name=event.name,
@@ -94,7 +101,6 @@ async def _status(ctx: ToolContext, checkout: Checkout, order: Order) -> Checkou
         discount_cents=order.discount_cents,
         total_cents=order.total_cents,
         currency=order.currency,
-        access_token=order.access_token,
     )
 
 
@@ -114,7 +120,7 @@ async def get_checkout_status(ctx: ToolContext, args: CheckoutRef) -> CheckoutSt
     cancelled, found by the buyer's access token or the checkout session id."""
     checkout, order = await _checkout_by(ctx, args)
     await _open_or_close_lapsed(ctx, checkout)
-    return await _status(ctx, checkout, order)
+    return await _status(ctx, checkout, order, by_token=args.access_token is not None)
 
 
 @tool(
@@ -138,11 +144,14 @@ async def cancel_checkout(ctx: ToolContext, args: CheckoutRef) -> CheckoutStatus
     ):
         await ctx.commit_now()  # no transaction open while the gateway is called
         await expire_quietly(checkout.provider, ctx.settings, checkout.session_id)
-    return await _status(ctx, checkout, order)
+    return await _status(ctx, checkout, order, by_token=args.access_token is not None)
 
 
 class CompleteDemoCheckoutIn(In):
     session_id: str = Field(min_length=8, max_length=255)
+    access_token: str = Field(
+        min_length=16, max_length=64, description="The order's access token (the buyer's own)."
+    )
 
 
 @tool(category="payments", role="public", idempotent=True, examples=["pay the test checkout"])
@@ -150,8 +159,15 @@ async def complete_demo_checkout(
     ctx: ToolContext, args: CompleteDemoCheckoutIn
 ) -> CheckoutStatusOut:
     """Pay a TEST MODE (demo gateway) checkout: no money moves; the tickets are issued as if
-    Stripe had confirmed the payment. Refused for real gateways and for lapsed checkouts."""
-    checkout, order = await _checkout_by(ctx, CheckoutRef(session_id=args.session_id))
+    Stripe had confirmed the payment. Needs the order's access token besides the session id.
+    Refused for real gateways, whenever a real gateway is configured, and for lapsed checkouts."""
+    if configured_provider(ctx.settings) != "demo":
+        raise Forbidden(
+            "The demo checkout is off: a real payment gateway is configured.",
+            code="demo_gateway_off",
+        )
+    ref = CheckoutRef(session_id=args.session_id, access_token=args.access_token)
+    checkout, order = await _checkout_by(ctx, ref)
     if checkout.provider != "demo":
         raise NotFound("No checkout matches that link.")
     await _open_or_close_lapsed(ctx, checkout)
@@ -159,7 +175,7 @@ async def complete_demo_checkout(
         raise Conflict(f"This checkout is {checkout.status}; start again.", code=checkout.status)
     if checkout.status == "open":
         await fulfil_checkout(ctx, checkout, f"demo_pi_{checkout.id}")
-    return await _status(ctx, checkout, order)
+    return await _status(ctx, checkout, order, by_token=True)
 
 
 class CreatePaymentLinkIn(In):

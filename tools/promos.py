@@ -16,7 +16,9 @@ from persistence.models import Event, Order, PromoCode, PromoRedemption, TicketT
 
 from .common import MAX_QUANTITY, AwareDatetime, Id, In, Out, Page, get_or_404
 from .context import ToolContext
+from .phrasing import money
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 PromoKind = Literal["percent", "fixed"]
 _CODE_RE = re.compile(r"[A-Z0-9_-]{3,40}")
@@ -186,11 +188,24 @@ def _emit(ctx: ToolContext, kind: str, promo: PromoCode) -> None:
     ctx.emit(kind, payload, event_id=promo.event_id)
 
 
+def _promo_made(d: Data, a: Data, s: Speaks) -> str:
+    off = f"{d['amount']} percent" if d["kind"] == "percent" else money(d["amount"])
+    where = f" {s.event_name(d['event_id'])}" if d.get("event_id") else ""
+    limit = f", first {d['max_uses']} uses" if d.get("max_uses") else ""
+    return f"Code {d['code']} is live: {off} off{where}{limit}."
+
+
 @tool(
     category="promos",
     role="staff",
     examples=["create a promo code SUMMER20 for 20 percent off", "make a code for $5 off jazz"],
     http=HttpRoute("POST", "/api/promo-codes", 201),
+    voice=speaks(
+        "create a promo|new promo|discount code|make a code|promo code for",
+        "promo discount",
+        say=_promo_made,
+        slots={"kind": "discount_kind", "max_uses": "use_limit"},
+    ),
 )
 async def create_promo_code(ctx: ToolContext, args: CreatePromoCodeIn) -> PromoCodeOut:
     """Create a promo code: a percent (1-100) or fixed amount in cents off an order, for one event
@@ -212,6 +227,7 @@ async def create_promo_code(ctx: ToolContext, args: CreatePromoCodeIn) -> PromoC
     read_only=True,
     examples=["list the promo codes", "which discount codes work for jazz night"],
     http=HttpRoute("GET", "/api/promo-codes"),
+    voice=speaks("list promo|which codes|promo codes|discount codes", "promo codes"),
 )
 async def list_promo_codes(ctx: ToolContext, args: ListPromoCodesIn) -> ListPromoCodesOut:
     """List promo codes with their use counts, newest first. By default only codes usable now;
@@ -235,12 +251,29 @@ async def list_promo_codes(ctx: ToolContext, args: ListPromoCodesIn) -> ListProm
     )
 
 
+def _promo_check(d: Data, a: Data, s: Speaks) -> str:
+    if not d.get("valid"):
+        why = (d.get("reason") or "it is not valid").rstrip(".")
+        return f"{d['code']} can't be used: {why}."
+    off = f"{d['amount']} percent" if d.get("kind") == "percent" else money(d.get("amount"))
+    said = f"{d['code']} is valid, {off} off"
+    if d.get("discount_cents"):
+        said += f", {money(d['discount_cents'])} off this order"
+    return said + "."
+
+
 @tool(
     category="promos",
     role="public",
     read_only=True,
     examples=["is the code SUMMER20 valid", "check promo code JAZZ for two general tickets"],
     http=HttpRoute("POST", "/api/promo-codes/validate"),
+    voice=speaks(
+        "is the code|code valid|does code work|would it work|will it work|does it work|"
+        "how much with|be with",
+        "valid work apply",
+        say=_promo_check,
+    ),
 )
 async def validate_promo_code(ctx: ToolContext, args: ValidatePromoCodeIn) -> ValidatePromoCodeOut:
     """Check whether a promo code can be used for an event, and preview its discount on a tier's
@@ -286,6 +319,7 @@ async def _set_active(ctx: ToolContext, promo_code_id: int, active: bool) -> Pro
     undo="activate_promo_code",
     examples=["turn off the SUMMER20 code", "deactivate promo code 3"],
     http=HttpRoute("POST", "/api/promo-codes/{promo_code_id}/deactivate"),
+    voice=speaks("turn off code|deactivate|disable code", "deactivate"),
 )
 async def deactivate_promo_code(ctx: ToolContext, args: PromoCodeRefIn) -> PromoCodeOut:
     """Switch a promo code off: it stops working at once but keeps its history; reversible."""
@@ -299,6 +333,7 @@ async def deactivate_promo_code(ctx: ToolContext, args: PromoCodeRefIn) -> Promo
     undo="deactivate_promo_code",
     examples=["turn the SUMMER20 code back on", "reactivate promo code 3"],
     http=HttpRoute("POST", "/api/promo-codes/{promo_code_id}/activate"),
+    voice=speaks("turn on code|reactivate|activate|enable code", "activate"),
 )
 async def activate_promo_code(ctx: ToolContext, args: PromoCodeRefIn) -> PromoCodeOut:
     """Switch a deactivated promo code back on (its window and use limit still apply)."""
@@ -311,6 +346,7 @@ async def activate_promo_code(ctx: ToolContext, args: PromoCodeRefIn) -> PromoCo
     destructive=True,
     examples=["delete promo code 3"],
     http=HttpRoute("DELETE", "/api/promo-codes/{promo_code_id}"),
+    voice=speaks("delete promo|delete code", "delete"),
 )
 async def delete_promo_code(ctx: ToolContext, args: PromoCodeRefIn) -> DeletePromoCodeOut:
     """Delete a promo code that was never used. A code with redemptions is kept for the record:

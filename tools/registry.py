@@ -16,6 +16,8 @@ from pydantic import BaseModel
 
 from aitickets.errors import NotFound
 
+from .voice import SILENT, Voice
+
 if TYPE_CHECKING:
     from .context import ToolContext
 
@@ -49,6 +51,7 @@ class ToolSpec:
     undo: str | None
     examples: tuple[str, ...]
     http: tuple[HttpRoute, ...] = field(default=())
+    voice: Voice = SILENT
 
     def allows(self, role: str) -> bool:
         return ROLE_RANK.get(role, -1) >= ROLE_RANK[self.role]
@@ -84,6 +87,7 @@ class Registry:
         undo: str | None = None,
         examples: tuple[str, ...] | list[str] = (),
         http: HttpRoute | tuple[HttpRoute, ...] | None = None,
+        voice: Voice = SILENT,
     ) -> Callable[[ToolFn], ToolFn]:
         """Register a tool. Destructive tools ask for spoken confirmation unless told otherwise."""
 
@@ -113,6 +117,7 @@ class Registry:
                 undo=undo,
                 examples=tuple(examples),
                 http=routes,
+                voice=voice,
             )
             return fn
 

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aitickets.errors import InvalidInput, NotFound
+from aitickets.errors import Conflict, InvalidInput, NotFound
 from aitickets.settings import Settings
 from persistence.models import Event, EventPhoto, Order, SiteSetting, Ticket, TicketTier, Venue
 
@@ -233,11 +233,49 @@ async def update_site_branding(ctx: ToolContext, args: UpdateSiteBrandingIn) -> 
     return _branding(ctx.settings, await _overrides(ctx))
 
 
-async def _order_by_token(ctx: ToolContext, token: str) -> Order:
-    order = await ctx.session.scalar(select(Order).where(Order.access_token == token))
+async def _order_by_token(ctx: ToolContext, token: str, *, lock: bool = False) -> Order:
+    query = select(Order).where(Order.access_token == token)
+    if lock:
+        query = query.with_for_update()
+    order = await ctx.session.scalar(query)
     if order is None:
         raise NotFound("No order has that link; check it was copied whole.")
     return order
+
+
+def _sniff_head(encoded: str) -> None:
+    """The first bytes only (16 base64 characters) against the signatures: the rest of an upload
+    that is no photo is never decoded."""
+    try:
+        head = base64.b64decode(encoded[:16], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("image_base64: is not valid base64.") from None
+    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if not (webp or any(head.startswith(magic) for magic, _kind in _SIGNATURES)):
+        raise InvalidInput("That file is not a photo (JPEG, PNG, GIF or WebP).")
+
+
+async def _photo_allowance(ctx: ToolContext, order: Order) -> int:
+    """How many more photos this order may add: AITICKETS_PHOTOS_PER_TICKET for each of its
+    tickets still valid or used; refuses when there are none left."""
+    if order.status not in ("paid",):
+        raise InvalidInput("Only holders of a paid or free ticket can add photos.")
+    tickets = await ctx.session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.order_id == order.id, Ticket.status.in_(("valid", "checked_in"))
+        )
+    )
+    uploaded = await ctx.session.scalar(
+        select(func.count(EventPhoto.id)).where(EventPhoto.order_id == order.id)
+    )
+    left = (tickets or 0) * ctx.settings.photos_per_ticket - (uploaded or 0)
+    if left <= 0:
+        raise Conflict(
+            f"This order has added all the photos it may "
+            f"({ctx.settings.photos_per_ticket} per ticket).",
+            code="photo_quota",
+        )
+    return left
 
 
 @tool(
@@ -315,6 +353,10 @@ def reencode_image(raw: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
                 raise InvalidInput("The photo has too many pixels; send a smaller one.")
             image.load()
             picture = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses (or, where warnings are errors, warns about) a header that claims
+        # more pixels than it will decode: the same answer as MAX_PIXELS, never a 500.
+        raise InvalidInput("The photo has too many pixels; send a smaller one.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, InvalidInput):
             raise
@@ -343,17 +385,24 @@ def reencode_image(raw: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
 async def upload_event_photo(ctx: ToolContext, args: UploadEventPhotoIn) -> PhotoOut:
     """Add a photo to an event's public gallery, as a ticket holder (their order's access
     token). JPEG, PNG, GIF or WebP, checked by content, size-limited and re-encoded."""
+    # Who may upload, and how much, is settled before any byte of the image is decoded: a
+    # made-up token or a full quota costs one lookup, not a decompressed picture.
+    await _photo_allowance(ctx, await _order_by_token(ctx, args.access_token))
+    max_bytes = ctx.settings.photo_max_bytes
+    if len(args.image_base64) * 3 // 4 > max_bytes + 3:  # what the base64 would decode to
+        raise InvalidInput(f"The photo is too large; the limit is {max_bytes // 1_000_000} MB.")
+    _sniff_head(args.image_base64)
+    await ctx.commit_now()  # nothing written yet: give the connection back while decoding
     try:
         raw = base64.b64decode(args.image_base64, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput("image_base64: is not valid base64.") from None
-    # Decoding is CPU work: done in a thread, before this unit of work takes any lock.
-    data, ext, width, height = await asyncio.to_thread(
-        reencode_image, raw, ctx.settings.photo_max_bytes
-    )
-    order = await _order_by_token(ctx, args.access_token)
-    if order.status not in ("paid",):
-        raise InvalidInput("Only holders of a paid or free ticket can add photos.")
+    # Decoding is CPU work: done in a thread, holding no connection or lock.
+    data, ext, width, height = await asyncio.to_thread(reencode_image, raw, max_bytes)
+    # Again, in the transaction that writes the row (locking the order where the database
+    # can), so that uploads racing each other cannot pass the quota together.
+    order = await _order_by_token(ctx, args.access_token, lock=True)
+    await _photo_allowance(ctx, order)
     holder = await ctx.session.scalar(
         select(Ticket.holder_name).where(Ticket.order_id == order.id).limit(1)
     )

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy import select
 
 from aitickets.errors import NotFound
 from persistence.db import Database
 from persistence.models import StaffPhone
 
-from .common import Id, In, Out, Phone, normalise_phone
+from .common import Id, In, Out, Phone, normalise_phone, one_line
 from .context import Actor, ToolContext
 from .registry import HttpRoute, tool
 
@@ -45,7 +45,9 @@ PHONE_PUBLIC = Actor(name="phone-caller", role="public", tools=PHONE_PUBLIC_TOOL
 class AddStaffPhoneIn(In):
     phone: Phone
     role: PhoneRole = "staff"
-    name: str = Field(default="", max_length=100, description="Who it is, e.g. 'door phone'.")
+    name: Annotated[str, Field(max_length=100), AfterValidator(one_line)] = Field(
+        default="", description="Who it is, e.g. 'door phone'."
+    )
 
 
 class StaffPhoneOut(Out):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from persistence.models import DomainEvent
 
-from .common import Id, In, Out
+from .common import MAX_ID, Id, In, Out
 from .context import ToolContext
 from .registry import HttpRoute, tool
 
@@ -48,7 +48,7 @@ def scrub(value: Any) -> Any:
 
 class ReadDomainEventsIn(In):
     after_id: int | None = Field(
-        default=None, ge=0, le=2**62, description="cursor; none: just tell me the latest id"
+        default=None, ge=0, le=MAX_ID, description="cursor; none: just tell me the latest id"
     )
     event_id: Id | None = Field(default=None, description="only events about this show")
     limit: int = Field(default=200, ge=1, le=500)

@@ -9,6 +9,7 @@ only."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Literal
@@ -23,6 +24,7 @@ from .common import Email, Id, In, Name, Out, Page, Phone, like_escape, name_key
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
 from .inventory import release_seats
+from .phrasing import count, listing, money
 from .refunds import (
     REFUNDABLE,
     Repayment,
@@ -32,6 +34,7 @@ from .refunds import (
     ticket_or_404,
 )
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 
 def new_qr_token() -> str:
@@ -90,7 +93,9 @@ class TransferTicketIn(In):
 
 class RefundTicketIn(In):
     ticket_id: Id
-    amount_cents: int | None = Field(default=None, ge=1, description="partial refund; default all")
+    amount_cents: int | None = Field(
+        default=None, ge=1, le=100_000_000, description="partial refund; default all"
+    )
     reason: str = Field(default="", max_length=500)
 
 
@@ -111,6 +116,9 @@ class RefundOut(Out):
     read_only=True,
     examples=["look up ticket 42", "what's the status of ticket 17"],
     http=HttpRoute("GET", "/api/tickets/{ticket_id}"),
+    voice=speaks(
+        "look up ticket|ticket status|status of ticket|ticket still valid", "ticket valid status"
+    ),
 )
 async def get_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
     """One ticket: holder, status, event, tier, order and when it was checked in."""
@@ -123,6 +131,7 @@ async def get_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
     read_only=True,
     examples=["is this QR code valid"],
     http=HttpRoute("GET", "/api/tickets/qr/{qr_token}"),
+    voice=speaks("is this qr valid|is this code valid", "qr valid"),
 )
 async def get_ticket_status(ctx: ToolContext, args: QrRef) -> TicketOut:
     """Look a ticket up by its QR token without checking it in."""
@@ -132,12 +141,57 @@ async def get_ticket_status(ctx: ToolContext, args: QrRef) -> TicketOut:
     return TicketOut.model_validate(ticket)
 
 
+def _one_guest(guests: list[Data], asked: str, event: str, listed: bool = False) -> str:
+    """ "Did Sarah check in?": yes or no, with how many of their tickets are in; "is Jane on
+    the list?": yes or no, then whether she is in."""
+    live = [g for g in guests if g["status"] in ("valid", "checked_in")]
+    if not live:
+        return f"No, {asked.title()} has no ticket for {event}."
+    name = live[0]["holder_name"]
+    inside = sum(g["status"] == "checked_in" for g in live)
+    if listed:
+        state = (
+            "all checked in"
+            if inside == len(live)
+            else "none checked in yet"
+            if not inside
+            else f"{inside} checked in so far"
+        )
+        return f"Yes, {name} has {count(len(live), 'ticket')} for {event}, {state}."
+    if inside == len(live):
+        both = f", all {len(live)} tickets" if len(live) > 1 else ""
+        return f"Yes, {name} is checked in for {event}{both}."
+    if inside == 0:
+        return f"No, {name} hasn't checked in yet; {count(len(live), 'ticket')} waiting."
+    return f"{name} has {inside} of {len(live)} tickets checked in for {event}."
+
+
+def _guests(d: Data, a: Data, s: Speaks) -> str:
+    guests = d.get("guests", [])
+    if a.get("q"):
+        listed = bool(
+            re.search(r"\bon the (?:\w+ )?list\b|\bbooked\b|\bticket", s.focus.get("_text", ""))
+        )
+        return _one_guest(guests, str(a["q"]), s.event_name(d.get("event_id")), listed)
+    if not guests:
+        return "Nobody on that list."
+    names = listing([g["holder_name"] for g in guests])
+    return f"{count(d.get('total', len(guests)), 'guest')}: {names}."
+
+
 @tool(
     category="tickets",
     role="staff",
     read_only=True,
     examples=["who's on the guest list tonight", "show me who hasn't checked in yet"],
     http=HttpRoute("GET", "/api/events/{event_id}/guests"),
+    voice=speaks(
+        "guest list|who is coming|who has not checked in|who hasn't checked in|"
+        "who's coming|list guests|who is on the list",
+        "guest attendee",
+        say=_guests,
+        slots={"status": "guest_status", "q": "guest"},
+    ),
 )
 async def guest_list(ctx: ToolContext, args: GuestListIn) -> GuestListOut:
     """An event's ticket holders with their status, optionally filtered by status or name."""
@@ -173,6 +227,15 @@ async def guest_list(ctx: ToolContext, args: GuestListIn) -> GuestListOut:
     role="staff",
     examples=["transfer John's ticket to Mary Jones", "give ticket 12 to mike@example.com"],
     http=HttpRoute("POST", "/api/tickets/{ticket_id}/transfer"),
+    voice=speaks(
+        "transfer|give ticket to|move ticket to|reassign|put in name|giving her ticket|"
+        "giving his ticket",
+        "transfer",
+        patterns=(r"\b(?:to|for)\s+(?P<to_name>[A-Za-z][\w'.-]+(?: [A-Z][\w'.-]+)?)\s*$",),
+        say=lambda d, a, s: f"The ticket now belongs to {d.get('holder_name', a.get('to_name'))}.",
+        acts_on=("valid",),
+        slots={"name": "person_name"},
+    ),
 )
 async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut:
     """Give a valid ticket to another person. The old QR code stops working; the new holder
@@ -191,7 +254,12 @@ async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut
     ):
         raise InvalidInput("That person already holds this ticket.")
     customer, created = await upsert_customer(
-        ctx.session, name=args.to_name, email=args.to_email, phone=args.to_phone, now=ctx.now()
+        ctx.session,
+        name=args.to_name,
+        email=args.to_email,
+        phone=args.to_phone,
+        now=ctx.now(),
+        trusted=True,  # a staff tool
     )
     if created:
         ctx.emit("customer.registered", registered_payload(customer, "transfer"))
@@ -208,12 +276,25 @@ async def transfer_ticket(ctx: ToolContext, args: TransferTicketIn) -> TicketOut
     return TicketOut.model_validate(ticket)
 
 
+def _refund(d: Data, a: Data, s: Speaks) -> str:
+    amount = d.get("refunded_cents") or d.get("amount_cents") or d.get("refund_cents")
+    who = d.get("holder_name") or s.focus.get("customer_name")
+    tail = f" {money(amount)} goes back." if amount else ""
+    return f"Refunded {who}'s ticket.{tail}" if who else f"Refunded that ticket.{tail}"
+
+
 @tool(
     category="tickets",
     role="staff",
     destructive=True,
     examples=["refund Mike's ticket", "refund ticket 42", "give ticket 9 a $10 refund"],
     http=HttpRoute("POST", "/api/tickets/{ticket_id}/refund"),
+    voice=speaks(
+        "refund|money back|reimburse|give back|dollars back|bucks back|back on ticket|"
+        "partial refund",
+        "refund",
+        say=_refund,
+    ),
 )
 async def refund_ticket(ctx: ToolContext, args: RefundTicketIn) -> RefundOut:
     """Refund a ticket in full (it is voided and its seat goes back on sale) or in part (it
@@ -242,6 +323,7 @@ async def refund_ticket(ctx: ToolContext, args: RefundTicketIn) -> RefundOut:
     destructive=True,
     examples=["refund the whole order 15", "refund all of Sarah's tickets"],
     http=HttpRoute("POST", "/api/orders/{order_id}/refund"),
+    voice=speaks("refund the whole order|refund all|refund every|refund the order", "order"),
 )
 async def refund_order(ctx: ToolContext, args: RefundOrderIn) -> RefundOut:
     """Refund every ticket of an order that is still valid or checked in."""
@@ -273,6 +355,7 @@ async def refund_order(ctx: ToolContext, args: RefundOrderIn) -> RefundOut:
     destructive=True,
     examples=["void ticket 31", "cancel the comp ticket for Dave"],
     http=HttpRoute("POST", "/api/tickets/{ticket_id}/cancel"),
+    voice=speaks("void|cancel ticket|cancel the ticket|scrap the ticket", "void"),
 )
 async def cancel_ticket(ctx: ToolContext, args: TicketRef) -> TicketOut:
     """Void a ticket without refunding money (comps, mistakes); its seat goes back on sale."""

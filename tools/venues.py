@@ -15,6 +15,7 @@ from persistence.models import Event, Venue
 from .common import Email, Id, In, Name, Out, Page, Phone, get_or_404, require_changes
 from .context import ToolContext
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 
 def _zone(value: str) -> str:
@@ -75,6 +76,7 @@ class ListVenuesOut(Out):
     role="admin",
     examples=["add a venue called The Blue Room at 12 Main Street", "create a new venue"],
     http=HttpRoute("POST", "/api/venues", 201),
+    voice=speaks("add a venue|new venue|create venue", "venue"),
 )
 async def create_venue(ctx: ToolContext, args: CreateVenueIn) -> VenueOut:
     """Create a venue with its address, capacity and IANA time zone (used for "tonight")."""
@@ -90,6 +92,7 @@ async def create_venue(ctx: ToolContext, args: CreateVenueIn) -> VenueOut:
     read_only=True,
     examples=["list our venues", "what venues do we have"],
     http=HttpRoute("GET", "/api/venues"),
+    voice=speaks("list venues|which venues|venues do we|all our venues|how many venues", "venue"),
 )
 async def list_venues(ctx: ToolContext, args: Page) -> ListVenuesOut:
     """List venues by name, a page at a time."""
@@ -106,6 +109,11 @@ async def list_venues(ctx: ToolContext, args: Page) -> ListVenuesOut:
     read_only=True,
     examples=["tell me about the Blue Room"],
     http=HttpRoute("GET", "/api/venues/{venue_id}"),
+    voice=speaks(
+        "tell me about the venue|venue details|address of|where is the venue|venue address|"
+        "where are we located|how big is the",
+        "venue",
+    ),
 )
 async def get_venue(ctx: ToolContext, args: VenueRef) -> VenueOut:
     """One venue's details."""
@@ -118,6 +126,7 @@ async def get_venue(ctx: ToolContext, args: VenueRef) -> VenueOut:
     idempotent=True,
     examples=["change the Blue Room's capacity to 250", "the venue moved to 5 Elm Street"],
     http=HttpRoute("PUT", "/api/venues/{venue_id}"),
+    voice=speaks("venue capacity|venue moved|change the venue", "venue"),
 )
 async def update_venue(ctx: ToolContext, args: UpdateVenueIn) -> VenueOut:
     """Change a venue's name, address, capacity, time zone or contact details."""
@@ -134,6 +143,7 @@ async def update_venue(ctx: ToolContext, args: UpdateVenueIn) -> VenueOut:
     destructive=True,
     examples=["delete the old warehouse venue"],
     http=HttpRoute("DELETE", "/api/venues/{venue_id}"),
+    voice=speaks("delete the venue|remove venue", "venue"),
 )
 async def delete_venue(ctx: ToolContext, args: VenueRef) -> VenueOut:
     """Delete a venue that has no events."""

@@ -50,7 +50,7 @@ _FORMATS = {
     "email": "An email address.",
     "uri": "A URL.",
 }
-_SAID_BOUND = 100_000  # bounds past this (ids up to 2**53) say nothing useful to a model
+_SAID_BOUND = 100_000  # bounds past this (ids up to 2**31 - 1) say nothing useful to a model
 
 
 def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

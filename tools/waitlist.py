@@ -14,7 +14,9 @@ from persistence.models import Customer, Event, TicketTier, WaitlistEntry
 from .common import Email, Id, In, Name, Out, Page, Phone
 from .context import ToolContext
 from .customers import registered_payload, upsert_customer
+from .phrasing import count, listing, ordinal
 from .registry import HttpRoute, tool
+from .voice import Data, Speaks, speaks
 
 ACTIVE = ("waiting", "offered")  # on the list; "removed" is off it
 MAX_WAITLIST_QUANTITY = 10
@@ -191,12 +193,26 @@ async def _place(
 # --- tools -----------------------------------------------------------------------------------
 
 
+def _waitlist_place(d: Data, a: Data, s: Speaks) -> str:
+    who = a.get("name") or s.focus.get("customer_name") or a.get("email") or "They"
+    verb = "is already" if d.get("already_on_list") else "is"
+    return f"{who} {verb} {ordinal(d['position'])} in line for {d['event_name']}."
+
+
 @tool(
     category="waitlist",
     role="public",
     undo="remove_from_waitlist",
     examples=["put me on the waitlist for jazz night", "add Jane to the waiting list for two"],
     http=HttpRoute("POST", "/api/events/{event_id}/waitlist", 201),
+    voice=speaks(
+        "put on the waitlist|add to waitlist|join waitlist|add to the waiting|"
+        "on the waiting list|onto the waiting list|onto the waitlist",
+        "waitlist",
+        patterns=(r"^\s*(?:please\s+)?(?:wait-?list|waiting-list)\s+(?!for\b|of\b)\w",),
+        say=_waitlist_place,
+        slots={"name": "person_name"},
+    ),
 )
 async def join_waitlist(ctx: ToolContext, args: JoinWaitlistIn) -> WaitlistPlaceOut:
     """Join an event's waitlist with a name, email (and phone) and how many seats are wanted;
@@ -211,7 +227,12 @@ async def join_waitlist(ctx: ToolContext, args: JoinWaitlistIn) -> WaitlistPlace
         if tier is None or tier.event_id != event.id:
             raise NotFound(f"{event.name} has no ticket tier with id {args.tier_id}.")
     customer, created = await upsert_customer(
-        ctx.session, name=args.name, email=args.email, phone=args.phone, now=ctx.now()
+        ctx.session,
+        name=args.name,
+        email=args.email,
+        phone=args.phone,
+        now=ctx.now(),
+        trusted=ctx.actor.at_least("staff"),
     )
     if created:
         ctx.emit("customer.registered", registered_payload(customer, "waitlist"))
@@ -244,6 +265,12 @@ async def join_waitlist(ctx: ToolContext, args: JoinWaitlistIn) -> WaitlistPlace
     read_only=True,
     examples=["where am I on the waitlist", "what's my place in line for jazz night"],
     http=HttpRoute("GET", "/api/events/{event_id}/waitlist/position"),
+    voice=speaks(
+        "place in line|position on waitlist|where am i|place in the queue|number in the queue|"
+        "where is on the waitlist|how far down the waitlist|how far up the waitlist",
+        "position",
+        say=_waitlist_place,
+    ),
 )
 async def get_waitlist_position(ctx: ToolContext, args: GetWaitlistPositionIn) -> WaitlistPlaceOut:
     """Someone's place on an event's waitlist, found by the email they joined with."""
@@ -252,12 +279,23 @@ async def get_waitlist_position(ctx: ToolContext, args: GetWaitlistPositionIn) -
     return await _place(ctx, entry, event)
 
 
+def _waitlist(d: Data, a: Data, s: Speaks) -> str:
+    if not d.get("waiting"):
+        return f"Nobody is waiting for {d['event_name']}."
+    names = [e["name"] for e in d.get("entries") or []]
+    return (
+        f"{count(d['waiting'], 'person')} waiting for {d['event_name']}, "
+        f"{count(d['seats_wanted'], 'seat')} wanted: {listing(names)}."
+    ).replace("persons", "people")
+
+
 @tool(
     category="waitlist",
     role="staff",
     read_only=True,
     examples=["who is on the waitlist for jazz night", "show the waiting list"],
     http=HttpRoute("GET", "/api/events/{event_id}/waitlist"),
+    voice=speaks("waitlist|waiting list|who is waiting", "waitlist", say=_waitlist),
 )
 async def get_waitlist(ctx: ToolContext, args: GetWaitlistIn) -> GetWaitlistOut:
     """An event's waitlist in order, with each person's contact details, seats wanted, tier and
@@ -307,6 +345,16 @@ async def get_waitlist(ctx: ToolContext, args: GetWaitlistIn) -> GetWaitlistOut:
     http=(
         HttpRoute("DELETE", "/api/waitlist/{entry_id}"),
         HttpRoute("DELETE", "/api/events/{event_id}/waitlist"),
+    ),
+    voice=speaks(
+        "take off waitlist|remove from waitlist|off the waiting list",
+        "waitlist",
+        say=lambda d, a, s: (
+            f"Took {d['name']} off the waitlist for {s.event_name(d.get('event_id'))}."
+            if d.get("removed", True)
+            else f"{d['name']} was already off the waitlist."
+        ),
+        slots={"email": "known_email", "entry_id": "waitlist_entry"},
     ),
 )
 async def remove_from_waitlist(

@@ -2,8 +2,9 @@
 domain event through the jobs table (retried with backoff), a log of every attempt, a test ping.
 
 Every change is a domain event whichever surface made it (REST, MCP, voice, the website), so
-every change reaches subscribers. Private, loopback and link-local targets are refused unless
-AITICKETS_WEBHOOK_ALLOW_PRIVATE=1.
+every change reaches subscribers. Targets that are not globally routable (private, loopback,
+link-local, shared, metadata …) are refused unless AITICKETS_WEBHOOK_ALLOW_PRIVATE=1, and each
+delivery connects to the address it checked (integrations/webhook_http.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from persistence.models import DomainEvent, WebhookAttempt, WebhookDelivery, Web
 from .common import Id, In, Out, Page
 from .context import ToolContext
 from .registry import HttpRoute, tool
+from .voice import speaks
 
 DELIVER = "webhook.deliver"
 MAX_ATTEMPTS = 8  # with the default 30 s base: retries over about an hour
@@ -219,12 +221,16 @@ async def deliver(run: JobRun) -> None:
     if delivery.status == "delivered" or not sub.active:
         return
     try:
-        await webhook_http.check_target(sub.url, allow_private=run.settings.webhook_allow_private)
+        target = await webhook_http.pin_target(
+            sub.url,
+            allow_private=run.settings.webhook_allow_private,
+            timeout_s=run.settings.webhook_timeout_seconds,
+        )
     except webhook_http.UnsafeTarget as exc:
         result = webhook_http.PostResult(None, str(exc), 0)
     else:
         result = await webhook_http.post(
-            sub.url,
+            target,
             delivery.body.encode(),
             secret=sub.secret,
             event=delivery.event_kind,
@@ -281,6 +287,7 @@ async def _subscription(ctx: ToolContext, webhook_id: int) -> WebhookSubscriptio
     role="admin",
     examples=["send ticket sales to https://hooks.example.com/sales", "add a webhook"],
     http=HttpRoute("POST", "/api/webhooks/outbound", 201),
+    voice=speaks(slots={"events": "webhook_events"}),
 )
 async def register_webhook(ctx: ToolContext, args: RegisterWebhookIn) -> RegisterWebhookOut:
     """Subscribe a URL to domain events (kinds like "ticket.purchased", "event.*", or "*").

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from aitickets import logs
+from aitickets import logs, production
 from aitickets.settings import Settings, get_settings
 from integrations.jobs import worker_service
 from persistence import migrate
@@ -82,6 +82,7 @@ def create_app(
 ) -> Starlette:
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_format)
+    production.ensure_safe(settings)  # whatever starts the app (aitickets serve, uvicorn, …)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -99,6 +100,7 @@ def create_app(
                     await stack.enter_async_context(service(app))
                 yield
         finally:
+            await app.state.runner.limits.close()
             await db.dispose()
 
     routes = [

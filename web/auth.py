@@ -1,7 +1,9 @@
 """Bearer API keys → actors, with an in-process cache so the door's hot path does no key lookup.
 
-A cached key is trusted for `ttl` seconds; revoking through this process drops it at once, and
-another process (the CLI) is seen within the TTL.
+The cache only maps a key to its name and role (which never change) for `ttl` seconds. Whether
+the key is still in force is not cached: every tool call checks it inside its own transaction
+(tools/runner.py), so a revocation by this process, another one or the CLI holds from the very
+next request, at the cost of one primary-key lookup on a connection already open.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class KeyAuth:
         raw = raw.strip()
         if scheme.lower() != "bearer" or not raw:
             raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
+        if not raw.isascii() or not raw.isprintable():  # keys are printable ASCII; bytes
+            raise Unauthorized("That API key is not valid (unknown or revoked).")  # never 500
         cached = self._cache.get(raw)
         now = time.monotonic()
         if cached is not None and cached[1] > now:

@@ -48,18 +48,30 @@ def _with_csrf(response: Response, token: str) -> Response:
     return response
 
 
+def _token_of(value: object) -> str:
+    """An access token from a query or form field; a wrong one simply finds no checkout."""
+    token = str(value or "")
+    return token if 16 <= len(token) <= 64 else ""
+
+
 async def demo_checkout(request: Request) -> Response:
+    # The buyer's link carries the order's access token: the session id alone shows nothing.
+    token = _token_of(request.query_params.get("access_token"))
+    if not token:
+        context = {"checkout": None, "error": "No checkout matches that link."}
+        return await _page(request, "checkout_return.html", context, 404)
     try:
-        checkout = await _status(request, session_id=request.path_params["session_id"])
+        checkout = await _status(
+            request, session_id=request.path_params["session_id"], access_token=token
+        )
     except TicketsError as exc:
         return await _problem(request, exc)
     if checkout.provider != "demo":
         context = {"checkout": None, "error": "No checkout matches that link."}
         return await _page(request, "checkout_return.html", context, 404)
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    return _with_csrf(
-        await _page(request, "checkout.html", {"checkout": checkout, "csrf": token}), token
-    )
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    context = {"checkout": checkout, "csrf": csrf, "access_token": token}
+    return _with_csrf(await _page(request, "checkout.html", context), csrf)
 
 
 async def _csrf_ok(request: Request) -> bool:
@@ -72,14 +84,16 @@ async def _demo_action(request: Request, tool: str, result: str) -> Response:
     if not await _csrf_ok(request):
         error = "This form has expired or did not come from this site; reload the page."
         return await _page(request, "checkout_return.html", {"checkout": None, "error": error}, 403)
-    session_id = request.path_params["session_id"]
+    token = _token_of((await request.form()).get("access_token"))
+    if not token:
+        context = {"checkout": None, "error": "No checkout matches that link."}
+        return await _page(request, "checkout_return.html", context, 404)
+    arguments = {"session_id": request.path_params["session_id"], "access_token": token}
     try:
-        checkout = await request.app.state.runner.call(tool, {"session_id": session_id}, PUBLIC)
+        await request.app.state.runner.call(tool, arguments, PUBLIC)
     except TicketsError as exc:
         return await _problem(request, exc)
-    return RedirectResponse(
-        f"/checkout/return/{checkout.access_token}?result={result}", status_code=303
-    )
+    return RedirectResponse(f"/checkout/return/{token}?result={result}", status_code=303)
 
 
 async def demo_pay(request: Request) -> Response:
@@ -96,13 +110,20 @@ async def checkout_return(request: Request) -> Response:
     except TicketsError as exc:
         return await _problem(request, exc)
     result = request.query_params.get("result", "")
+    token = request.path_params["access_token"]
     tickets: list[Any] = []
     if checkout.status == "paid":  # the confirmation offers the tickets' documents at once
         order = await request.app.state.runner.call(
-            "get_my_tickets", {"access_token": checkout.access_token}, PUBLIC
+            "get_my_tickets", {"access_token": token}, PUBLIC
         )
         tickets = [t for t in order.tickets if t.status == "valid"]
-    context = {"checkout": checkout, "error": None, "result": result, "tickets": tickets}
+    context = {
+        "checkout": checkout,
+        "error": None,
+        "result": result,
+        "access_token": token,
+        "tickets": tickets,
+    }
     response = await _page(request, "checkout_return.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -67,7 +67,12 @@ def csrf_nonce(request: Request) -> tuple[str, bool]:
 
 def _matches(request: Request, sent: str) -> bool:
     nonce = request.cookies.get(CSRF_COOKIE, "")
-    return bool(nonce) and bool(sent) and hmac.compare_digest(sent, sign(request, nonce))
+    # Bytes: compare_digest raises on non-ASCII text, and the token is whatever was sent.
+    return (
+        bool(nonce)
+        and bool(sent)
+        and hmac.compare_digest(sent.encode(), sign(request, nonce).encode())
+    )
 
 
 def check_csrf(request: Request, form: FormData) -> bool:

@@ -5,6 +5,7 @@ as a page of the site instead of raw JSON."""
 from __future__ import annotations
 
 import logging
+import math
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -55,7 +56,12 @@ async def _html(request: Request, status: int, message: str) -> Response | None:
 
 async def tickets_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TicketsError)
-    headers = {"Retry-After": "1"} if exc.http_status in (429, 503) else None
+    headers = None
+    if exc.http_status in (429, 503):  # the real wait when the error knows it (a 900 s quota)
+        wait = exc.details.get("retry_after")
+        known = isinstance(wait, int | float) and 0 < wait < math.inf
+        seconds = max(1, math.ceil(wait)) if known else 1
+        headers = {"Retry-After": str(seconds)}
     if wants_html(request) and exc.http_status not in (429, 503):
         page = await _html(request, exc.http_status, exc.message)
         if page is not None:
@@ -74,6 +80,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(message))
 
 
+async def too_deep(request: Request, exc: Exception) -> Response:
+    """The last line behind the bounded JSON reader (aitickets/parsing.py): input nested so
+    deeply that some parser ran out of stack is the sender's fault, said as a 400."""
+    log.warning("input nested too deeply on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(400, "too_deep", "The request nests too deeply to be read.")
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "Something went wrong on our side; it was logged."
@@ -87,5 +100,6 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 HANDLERS = {
     TicketsError: tickets_error,
     HTTPException: http_error,
+    RecursionError: too_deep,
     Exception: unexpected_error,
 }

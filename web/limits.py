@@ -1,110 +1,116 @@
-"""Abuse limits: per-IP token buckets on public and sign-in routes, and CORS from an allow-list.
+"""Abuse limits per client address, the client address itself, and CORS from an allow-list.
 
-- Requests without a key (the public site and API) draw from the public bucket of their IP.
-- Sign-in routes (dashboard codes and sessions, logins, magic links) draw from the stricter auth
-  bucket whether or not a key is sent, and so does every answer of 401 (a wrong key): an IP that
-  keeps guessing keys is refused with 429 until its bucket refills.
-- Requests with a valid key are not limited, so the door's hot path costs one dict lookup.
+- The client is the connection's peer, or, with `TRUST_FORWARDED_FOR` and a peer listed in
+  `TRUSTED_PROXIES`, the rightmost `X-Forwarded-For` hop that is not a trusted proxy (hops to the
+  left of it are whatever the client wrote); such a proxy's `X-Forwarded-Proto` sets the scheme.
+  Tools see the client as `ctx.client` (quotas on sign-in codes and anonymous seat holds).
+- A request with a valid credential (an API key that resolves) is never limited, so the door's
+  hot path costs one cache lookup. Whether a key is valid is decided here, not by whether an
+  `Authorization` header is present: junk in the header counts as no key.
+- Every other request draws on the public window of its address. One that presents a credential
+  that is not valid also draws on the sign-in window (`RATE_LIMIT_AUTH`), so an address guessing
+  keys is soon refused, while valid keys behind the same address (a door behind one NAT) go on
+  working. The dashboard sign-in tools draw on the same window themselves, whatever the surface.
 
-Buckets live in this process (one server process is the norm; several processes each keep their
-own). Every refusal is 429 with `Retry-After` and the usual error body.
+Windows are kept by integrations/ratelimit.py (this process, or Redis when `REDIS_URL` is set).
+Every refusal is 429 with the real wait in `Retry-After` and the usual error body.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
-import re
-import time
-from dataclasses import dataclass
+from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aitickets.errors import TicketsError
 from aitickets.settings import Settings
+from integrations.ratelimit import Rate, RateLimits, wait_text
+from tools.context import CLIENT_ADDRESS
 
-AUTH_PATHS = re.compile(r"/dashboard/(code|session|login)|/login\b|/magic|/verify\b")
+from .body_limit import BodyLimitMiddleware
+
 EXEMPT_PREFIXES = ("/healthz", "/static/")
-# The door page's calls carry a session cookie instead of a key: treated like a key (a wrong one
-# answers 401, which draws from the auth bucket), so a busy door is never throttled.
-SESSION_PATHS = ("/door/api/", "/door/stream")
-SESSION_COOKIE = b"aitickets_session="
-MAX_TRACKED = 50_000
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@dataclass(frozen=True)
-class Rate:
-    requests: int
-    seconds: float
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """ "127.0.0.1, 10.0.0.0/8, ::1" → networks; a bad entry is an error at start, not a guess."""
+    networks = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {part!r} is no address or CIDR") from None
+    return tuple(networks)
 
-    @classmethod
-    def parse(cls, text: str) -> Rate | None:
-        """ "120/60" → 120 requests per 60 s; "" or "off" → no limit."""
-        text = text.strip().lower()
-        if text in ("", "off", "none", "0"):
+
+class ClientAddress:
+    """The address a request comes from, peeling off trusted proxies only."""
+
+    def __init__(self, trust_forwarded_for: bool, proxies: tuple[Network, ...]) -> None:
+        self.proxies = proxies if trust_forwarded_for else ()
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        return any(ip in network for network in self.proxies)
+
+    def from_proxy(self, scope: Scope) -> bool:
+        peer = scope.get("client")
+        return bool(self.proxies and peer and self._trusted(peer[0]))
+
+    def scheme(self, scope: Scope) -> str | None:
+        """What the proxy says the client used (`X-Forwarded-Proto`), so that cookies set over
+        https are Secure; None when the peer is no proxy of ours or says nothing usable."""
+        if not self.from_proxy(scope):
             return None
-        match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?", text)
-        if not match or int(match[1]) < 1 or float(match[2]) <= 0:
-            raise ValueError(f"a rate limit looks like '120/60' (requests/seconds), not {text!r}")
-        return cls(int(match[1]), float(match[2]))
+        raw = next((v for k, v in scope["headers"] if k == b"x-forwarded-proto"), b"")
+        said = raw.decode("latin-1").split(",")[0].strip().lower()
+        if scope["type"] == "websocket":
+            said = {"https": "wss", "http": "ws"}.get(said, said)
+        return said if said in ("http", "https", "ws", "wss") else None
+
+    def __call__(self, scope: Scope) -> str:
+        peer = scope.get("client")
+        address = peer[0] if peer else "unknown"
+        if not self.from_proxy(scope):
+            return address
+        hops: list[str] = []
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-for":  # several headers are one list, in order
+                hops += [h.strip() for h in value.decode("latin-1").split(",")]
+        for hop in reversed([h for h in hops if h]):
+            if not self._trusted(hop):
+                return hop if _is_address(hop) else address
+            address = hop
+        return address  # every hop is a proxy of ours: the leftmost one is the client
 
 
-class TokenBuckets:
-    """One bucket per key (client IP): `capacity` tokens, refilled continuously."""
-
-    def __init__(self, rate: Rate, clock: object = time.monotonic) -> None:
-        self.capacity = float(rate.requests)
-        self.per_second = rate.requests / rate.seconds
-        self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def _level(self, key: str, now: float) -> float:
-        tokens, last = self._buckets.get(key, (self.capacity, now))
-        return min(self.capacity, tokens + (now - last) * self.per_second)
-
-    def take(self, key: str, cost: float = 1.0) -> float:
-        """Take a token; 0.0 when allowed, else the seconds until one is available."""
-        now = self.clock()  # type: ignore[operator]
-        tokens = self._level(key, now)
-        if tokens < cost:
-            self._buckets[key] = (tokens, now)
-            return (cost - tokens) / self.per_second
-        if len(self._buckets) >= MAX_TRACKED:
-            self._prune(now)
-        self._buckets[key] = (tokens - cost, now)
-        return 0.0
-
-    def exhausted(self, key: str) -> float:
-        """Seconds until `key` has a token again (0.0 when it has one); takes nothing."""
-        if key not in self._buckets:
-            return 0.0
-        tokens = self._level(key, self.clock())  # type: ignore[operator]
-        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
-
-    def _prune(self, now: float) -> None:
-        full = [k for k in self._buckets if self._level(k, now) >= self.capacity]
-        for k in full:
-            del self._buckets[k]
-        if len(self._buckets) >= MAX_TRACKED:  # under attack from many addresses: start afresh
-            self._buckets.clear()
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
-def _has_credential(scope: Scope) -> bool:
-    door = scope["path"].startswith(SESSION_PATHS)
-    for name, value in scope["headers"]:
-        if name == b"authorization" or (door and name == b"cookie" and SESSION_COOKIE in value):
-            return True
-    return False
-
-
-def _too_many(wait: float) -> tuple[Message, Message]:
-    seconds = max(1, math.ceil(wait))
+def too_many(wait: float, what: str = "requests from your address") -> tuple[Message, Message]:
+    seconds = max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
     body = json.dumps(
         {
             "error": {
                 "code": "rate_limited",
-                "message": f"Too many requests from your address; try again in {seconds} s.",
+                "message": f"Too many {what}; try again in {wait_text(seconds)}.",
+                "details": {"retry_after": seconds},
             }
         }
     ).encode()
@@ -120,6 +126,44 @@ def _too_many(wait: float) -> tuple[Message, Message]:
     return start, {"type": "http.response.body", "body": body}
 
 
+VALID, INVALID, NONE = "valid", "invalid", "none"
+
+
+# The door page's calls carry a session cookie instead of a key: a valid one counts like a key,
+# so a busy door is never throttled; a wrong one draws from the auth bucket.
+SESSION_PATHS = ("/door/api/", "/door/stream")
+
+
+async def credential(scope: Scope) -> str:
+    """VALID when the request carries an API key that resolves to a role (or, on the door's
+    calls, a signed-in session), INVALID when it carries anything else, NONE without one."""
+    raw = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    if raw is None and scope["path"].startswith(SESSION_PATHS):
+        from starlette.requests import Request
+
+        from .session import SESSION_COOKIE, session_actor
+
+        request = Request(scope)
+        if not request.cookies.get(SESSION_COOKIE):
+            return NONE
+        try:
+            return VALID if await session_actor(request) is not None else INVALID
+        except TicketsError:
+            return INVALID
+    if raw is None:
+        return NONE
+    if not raw.isascii():  # keys are ASCII: anything else is junk, and no lookup is spent on it
+        return INVALID
+    auth = getattr(scope["app"].state, "auth", None)
+    if auth is None:
+        return INVALID
+    try:
+        actor = await auth.actor(HTTPConnection(scope))
+    except TicketsError:
+        return INVALID
+    return VALID if actor.role != "public" else INVALID
+
+
 class RateLimitMiddleware:
     def __init__(
         self,
@@ -127,77 +171,89 @@ class RateLimitMiddleware:
         *,
         public: Rate | None,
         auth: Rate | None,
-        trust_forwarded_for: bool = False,
-        auth_paths: re.Pattern[str] = AUTH_PATHS,
+        client_address: ClientAddress,
     ) -> None:
         self.app = app
-        self.public = TokenBuckets(public) if public else None
-        self.auth = TokenBuckets(auth) if auth else None
-        self.trust_forwarded_for = trust_forwarded_for
-        self.auth_paths = auth_paths
-
-    def _client(self, scope: Scope) -> str:
-        if self.trust_forwarded_for:
-            for name, value in scope["headers"]:
-                if name == b"x-forwarded-for":
-                    return value.decode("latin-1").split(",")[0].strip()
-        client = scope.get("client")
-        return client[0] if client else "unknown"
+        self.public = public
+        self.auth = auth
+        self.client_address = client_address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        has_key = _has_credential(scope)
-        ip = self._client(scope)
-        wait = 0.0
-        if self.auth and self.auth_paths.search(scope["path"]):
-            wait = self.auth.take(ip)
-        elif self.auth and has_key:
-            wait = self.auth.exhausted(ip)  # an address that kept sending wrong keys
-        elif self.public and not has_key:
-            wait = self.public.take(ip)
-        if wait > 0:
-            for message in _too_many(wait):
-                await send(message)
-            return
-        if not (has_key and self.auth):
+        client, scheme = self.client_address(scope), self.client_address.scheme(scope)
+        peer = scope.get("client")
+        changes: dict[str, Any] = {}
+        if peer is None or peer[0] != client:  # downstream (logs, tools) sees the real client
+            changes["client"] = (client, peer[1] if peer else 0)
+        if scheme and scheme != scope.get("scheme"):
+            changes["scheme"] = scheme
+        if changes:
+            scope = {**scope, **changes}
+        token = CLIENT_ADDRESS.set(client)
+        try:
+            if scope["type"] == "http" and not scope["path"].startswith(EXEMPT_PREFIXES):
+                wait = await self._wait(scope, client)
+                if wait > 0:
+                    for message in too_many(wait):
+                        await send(message)
+                    return
             await self.app(scope, receive, send)
-            return
-        auth = self.auth
+        finally:
+            CLIENT_ADDRESS.reset(token)
 
-        async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                auth.take(ip)
-            await send(message)
+    async def _wait(self, scope: Scope, client: str) -> float:
+        if self.public is None and self.auth is None:
+            return 0.0
+        limits: RateLimits | None = getattr(
+            getattr(scope["app"].state, "runner", None), "limits", None
+        )
+        if limits is None:  # the app has not started (no lifespan): nothing to count with
+            return 0.0
+        kind = await credential(scope)
+        if kind == VALID:
+            return 0.0
+        waits: list[float] = [0.0]
+        if self.public is not None:
+            waits.append(await limits.hit(self.public, "public", client))
+        if kind == INVALID and self.auth is not None:
+            waits.append(await limits.hit(self.auth, "auth", client))
+        return max(waits)
 
-        await self.app(scope, receive, watch)
+
+def cors(settings: Settings) -> list[Middleware]:
+    origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
+    if not origins:
+        return []
+    options: dict[str, Any] = {
+        "allow_origins": origins,
+        "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "allow_headers": ["Authorization", "Content-Type", "Last-Event-ID"],
+        "expose_headers": ["Retry-After"],
+        "allow_credentials": False,
+        "max_age": 600,
+    }
+    return [Middleware(CORSMiddleware, **options)]  # type: ignore[arg-type]
 
 
 def build_middleware(settings: Settings) -> list[Middleware]:
-    """CORS (outermost, so refusals carry its headers too), then the rate limits."""
-    stack: list[Middleware] = []
-    origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
-    if origins:
-        stack.append(
-            Middleware(
-                CORSMiddleware,  # type: ignore[arg-type]
-                allow_origins=origins,
-                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
-                expose_headers=["Retry-After"],
-                allow_credentials=False,
-                max_age=600,
-            )
-        )
-    public, auth = Rate.parse(settings.rate_limit_public), Rate.parse(settings.rate_limit_auth)
-    if public or auth:
-        stack.append(
-            Middleware(
-                RateLimitMiddleware,  # type: ignore[arg-type]
-                public=public,
-                auth=auth,
-                trust_forwarded_for=settings.trust_forwarded_for,
-            )
-        )
-    return stack
+    """CORS (outermost, so refusals carry its headers too), the rate limits (which also settle
+    who the client is), then the body limit."""
+    client_address = ClientAddress(
+        settings.trust_forwarded_for, parse_networks(settings.trusted_proxies)
+    )
+    return [
+        *cors(settings),
+        Middleware(
+            RateLimitMiddleware,  # type: ignore[arg-type]
+            public=Rate.parse(settings.rate_limit_public),
+            auth=Rate.parse(settings.rate_limit_auth),
+            client_address=client_address,
+        ),
+        Middleware(
+            BodyLimitMiddleware,  # type: ignore[arg-type]
+            limit=settings.max_body_bytes,
+            upload_limit=settings.upload_body_limit,
+        ),
+    ]

@@ -155,6 +155,13 @@ async def my_tickets(request: Request, *, error: str = "", status: int = 200) ->
 
 
 async def upload_photo(request: Request) -> Response:
+    # The link is checked before the upload is read: a made-up token costs one lookup, not a
+    # spooled file (the body's size is capped below us too, in web/body_limit.py).
+    token = request.path_params["access_token"]
+    try:
+        await _call(request, "get_my_tickets", {"access_token": token})
+    except (NotFound, InvalidInput):
+        return await error_page(request, 404, "No order has that link; check it was copied whole.")
     limit = request.app.state.settings.photo_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdecimal() and int(declared) > limit + 100_000:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aitickets.errors import InvalidInput
+from aitickets.parsing import loads_json
 from tools.registry import HttpRoute, Registry, ToolSpec
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -26,10 +26,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
+    body = loads_json(raw)
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.", code="invalid_json")
     return body

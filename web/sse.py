@@ -22,6 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aitickets.errors import Forbidden, InvalidInput, Unauthorized
+from aitickets.parsing import whole_number
+from tools.common import MAX_ID
 from tools.context import Actor
 from tools.runner import ToolRunner
 from tools.stream import DomainEventOut
@@ -49,9 +51,9 @@ class StreamFilter:
         params = request.query_params
         event_id = None
         if raw := params.get("event_id"):
-            if not raw.isdigit() or not 0 < int(raw) < 2**53:
+            event_id = whole_number(raw, below=MAX_ID + 1)
+            if not event_id:
                 raise InvalidInput("event_id: must be a positive whole number.")
-            event_id = int(raw)
         wanted = [t.strip() for t in params.get("types", "").split(",") if t.strip()]
         if len(wanted) > MAX_TYPES or any(not re.fullmatch(r"[a-z_.]{1,64}\*?", t) for t in wanted):
             raise InvalidInput(
@@ -67,9 +69,10 @@ def _cursor_from(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     if raw is None or raw == "":
         return None
-    if not raw.strip().isdigit() or int(raw) >= 2**62:
+    cursor = whole_number(raw, below=MAX_ID + 1)
+    if cursor is None:
         raise InvalidInput("Last-Event-ID: must be the id of an event this stream sent.")
-    return int(raw)
+    return cursor
 
 
 def to_sse(event: DomainEventOut) -> ServerSentEvent:

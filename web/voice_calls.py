@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aitickets.errors import Forbidden, InvalidInput, TicketsError, Unauthorized
+from tools import registry
 from tools.context import Actor
 from tools.voice_config import ASK_MIN_ROLE, ASK_TOOL, MAX_REQUEST
 
@@ -66,6 +67,7 @@ def request_text(arguments: Any) -> str:
 
 async def agent_turn(state: Any, text: str, *, session: str, actor: Actor) -> Any:
     """One turn of the voice agent (agent.service.VoiceReply), opened on first use."""
+    await state.runner.ensure_in_force(actor)
     agent = await state.voice.get()
     return await agent.turn(text, session_id=session, actor=actor)
 
@@ -105,7 +107,7 @@ def summary(state: Any, tool: str, data: dict[str, Any], arguments: Any) -> str:
     LLM, which needs the ids to go on."""
     try:
         sentence = _speaker(state).result(
-            tool, data, arguments if isinstance(arguments, dict) else {}
+            registry.get(tool), data, arguments if isinstance(arguments, dict) else {}
         )
     except Exception:  # the tool has run and committed: a summary must never turn it into a failure
         log.exception("no summary for %s", tool)

@@ -1,7 +1,8 @@
 """`POST /voice/retell`: Retell's custom functions. The body is `{name, call, args}` (with
-`args_at_root`, the arguments sit at the top level beside `call`; the tool name then comes from
-`name` or from `?tool=`). `X-Retell-Signature` must sign it with RETELL_API_KEY within five
-minutes (missing or wrong: 401). The call id is the agent's session for `ask_tickets`.
+`args_at_root`, the arguments sit at the top level beside `name` and `call`).
+`X-Retell-Signature` must sign it with RETELL_API_KEY within five minutes (missing or wrong:
+401). The signed body alone decides what runs: its `name` is the tool; a `?tool=` in the URL,
+which nobody signs, may only repeat it. The call id is the agent's session for `ask_tickets`.
 
 Retell retries a request that failed or timed out, up to twice: the same call, tool and
 arguments (and the same number of caller turns in the call's transcript, so that a second "yes"
@@ -11,7 +12,6 @@ for Retell's LLM: `{"result", "success", "data"}` or `{"error", "code", "success
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aitickets.errors import InvalidInput, NotFound
+from aitickets.parsing import loads_json
 from integrations.voice_platforms import verify_retell
 from tools.context import Actor
 from tools.voice_calls import Answer, claim, finish, release, request_key
@@ -31,7 +32,7 @@ MAX_BODY = 1_000_000  # the call object carries the live transcript
 
 def _parse(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
+        body = loads_json(raw)
     except ValueError:
         raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(body, dict):
@@ -39,22 +40,25 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _parts(body: dict[str, Any], named: str | None) -> tuple[str, dict[str, Any], Any]:
-    """(tool, call, arguments) from either body shape."""
+def _parts(body: dict[str, Any], queried: str | None) -> tuple[str, dict[str, Any], Any]:
+    """(tool, call, arguments) from either body shape. Only the body is signed, so only the
+    body's `name` says what runs: a `?tool=` that disagrees is refused, never obeyed."""
     call = body.get("call")
     if not isinstance(call, dict):
         raise InvalidInput("call: Retell's call object is missing.")
-    if "args" in body:
-        tool, arguments = named or body.get("name"), body["args"]
-    else:  # args_at_root: every other top-level field is an argument
-        tool = named or body.get("name")
-        arguments = {
-            k: v
-            for k, v in body.items()
-            if k != "call" and not (k == "name" and (named is None or v == tool))
-        }
+    tool = body.get("name")
     if not isinstance(tool, str) or not tool:
-        raise InvalidInput("name: which function Retell called is missing.")
+        raise InvalidInput("name: the signed body must name the function Retell called.")
+    if queried is not None and queried != tool:
+        raise InvalidInput(
+            f"?tool={queried} disagrees with the signed body, which calls {tool!r}; the body "
+            "decides (the query string is not signed).",
+            code="tool_mismatch",
+        )
+    if "args" in body:
+        arguments = body["args"]
+    else:  # args_at_root: every other top-level field is an argument
+        arguments = {k: v for k, v in body.items() if k not in ("call", "name")}
     if not isinstance(arguments, dict):
         raise InvalidInput("args: the arguments must be a JSON object.")
     return tool, call, arguments

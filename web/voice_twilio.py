@@ -1,21 +1,23 @@
 """A phone line with no LLM account, through Twilio ConversationRelay: Twilio turns speech into
 text and back, the local router does the rest.
 
-- `POST /voice/twilio/incoming` (the number's voice webhook) answers TwiML connecting the call to
-  `wss://<AITICKETS_PUBLIC_URL>/voice/twilio/relay`.
-- The WebSocket checks `X-Twilio-Signature` at the handshake (TWILIO_AUTH_TOKEN; without a token
-  both routes refuse). `setup` gives the session (the call sid) and the caller: a registered
-  staff phone acts with its role, anyone else as the public, limited to event information and
-  joining a waitlist. Each final `prompt` gets one `text` message (`last: true`) with the
-  agent's speech; `interrupt`, `dtmf` and `error` are noted and ignored.
+- `POST /voice/twilio/incoming` (the number's voice webhook, signed by Twilio over its URL and
+  form) issues a pass for this call (its `CallSid` and `From`; single use, two minutes) and
+  answers TwiML connecting the call to `wss://<AITICKETS_PUBLIC_URL>/voice/twilio/relay?pass=…`.
+- The WebSocket checks `X-Twilio-Signature` over that URL at the handshake (TWILIO_AUTH_TOKEN;
+  without a token both routes refuse), then redeems the pass: a used, expired or unknown one is
+  refused, so a captured handshake opens nothing. Who is calling comes from the pass, never from
+  what the client says in `setup` (whose `callSid` must be the pass's call): a registered staff
+  phone acts with its role, anyone else as the public, limited to event information and joining
+  a waitlist. Each final `prompt` gets one `text` message (`last: true`) with the agent's
+  speech; `interrupt`, `dtmf` and `error` are noted and ignored.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
@@ -24,9 +26,11 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from aitickets.errors import Forbidden, InvalidInput, TicketsError
+from aitickets.parsing import loads_json
 from aitickets.settings import Settings
 from integrations.voice_platforms import verify_twilio
 from tools.context import Actor
+from tools.phone_passes import CallPass, issue_pass, redeem_pass
 from tools.staff_phones import phone_actor
 
 from . import voice_calls
@@ -61,13 +65,13 @@ def _token(settings: Settings) -> str:
     return settings.twilio_auth_token
 
 
-def _twiml(settings: Settings) -> str:
+def _twiml(settings: Settings, token: str) -> str:
     from twilio.twiml.voice_response import Connect, VoiceResponse
 
     response = VoiceResponse()
     connect = Connect()
     connect.conversation_relay(
-        url=public_url(settings, RELAY_PATH, websocket=True),
+        url=public_url(settings, RELAY_PATH, websocket=True) + "?pass=" + quote(token, safe=""),
         welcome_greeting=f"Hi, this is {settings.org_name}. How can I help?",
     )
     response.append(connect)
@@ -94,7 +98,12 @@ async def incoming(request: Request) -> Response:
         request.headers.get("x-twilio-signature"),
         request.headers.get("x-twilio-webhooks-signature-settings"),
     )
-    return Response(_twiml(settings), media_type="text/xml")
+    call_sid = voice_calls.session_id(form.get("CallSid"), "CallSid")
+    state = request.app.state
+    token = await issue_pass(
+        state.runner.db, call_sid=call_sid, caller=form.get("From") or "", now=state.clock()
+    )
+    return Response(_twiml(settings, token), media_type="text/xml")
 
 
 async def _refuse(websocket: WebSocket, why: str) -> None:
@@ -104,7 +113,7 @@ async def _refuse(websocket: WebSocket, why: str) -> None:
 
 def _message(raw: str) -> dict[str, Any] | None:
     try:
-        message = json.loads(raw)
+        message = loads_json(raw)
     except ValueError:
         message = None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -114,27 +123,30 @@ def _message(raw: str) -> dict[str, Any] | None:
 
 
 class Call:
-    """One ConversationRelay session: who is calling and the agent's session id."""
+    """One ConversationRelay session: the call its pass was issued for, who is calling (from the
+    pass) and, once `setup` names the same call, the agent's session id."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, call: CallPass, actor: Actor) -> None:
         self.websocket = websocket
         self.state = websocket.app.state
+        self.call = call
+        self.actor = actor
         self.session: str | None = None
-        self.actor: Actor | None = None
 
     async def setup(self, message: dict[str, Any]) -> None:
-        self.session = voice_calls.session_id(message.get("callSid"), "setup.callSid")
-        caller = message.get("from")
-        self.actor = await phone_actor(
-            self.state.runner.db, caller if isinstance(caller, str) else None
-        )
+        sid = voice_calls.session_id(message.get("callSid"), "setup.callSid")
+        if sid != self.call.call_sid:
+            raise Forbidden("setup.callSid is not the call this connection was opened for.")
+        self.session = sid
+        if message.get("from") != self.call.caller:  # noted; the signed webhook's number counts
+            log.warning("phone call %s: setup.from differs from the signed caller", sid)
         log.info("phone call %s as %s", self.session, self.actor.role)
 
     async def prompt(self, message: dict[str, Any]) -> None:
         if message.get("last") is False:  # a partial transcript: the final one follows
             return
         text = message.get("voicePrompt")
-        if self.session is None or self.actor is None:
+        if self.session is None:
             log.warning("phone line: a prompt before setup was ignored")
             return
         if not isinstance(text, str) or not text.strip():
@@ -164,22 +176,35 @@ class Call:
             log.warning("phone line: unknown message type %r ignored", kind)
 
 
+async def _admit(websocket: WebSocket) -> Call:
+    """The handshake: Twilio's signature over the URL it was given, then the call's pass."""
+    state = websocket.app.state
+    settings = state.settings
+    url = public_url(settings, RELAY_PATH, websocket=True)
+    if websocket.url.query:
+        url += "?" + websocket.url.query
+    verify_twilio(
+        _token(settings),
+        url,
+        {},
+        websocket.headers.get("x-twilio-signature"),
+        websocket.headers.get("x-twilio-webhooks-signature-settings"),
+    )
+    call = await redeem_pass(
+        state.runner.db, websocket.query_params.get("pass") or "", now=state.clock()
+    )
+    if call is None:
+        raise Forbidden("This phone-line pass is unknown, used or expired.", code="bad_pass")
+    return Call(websocket, call, await phone_actor(state.runner.db, call.caller or None))
+
+
 async def relay(websocket: WebSocket) -> None:
-    settings = websocket.app.state.settings
     try:
-        token = _token(settings)
-        verify_twilio(
-            token,
-            public_url(settings, RELAY_PATH, websocket=True),
-            {},
-            websocket.headers.get("x-twilio-signature"),
-            websocket.headers.get("x-twilio-webhooks-signature-settings"),
-        )
+        call = await _admit(websocket)
     except TicketsError as exc:
         await _refuse(websocket, exc.message)
         return
     await websocket.accept()
-    call = Call(websocket)
     try:
         while True:
             event = await websocket.receive()
@@ -193,6 +218,9 @@ async def relay(websocket: WebSocket) -> None:
                 continue
             try:
                 await call.handle(message)
+            except Forbidden as exc:  # a setup for another call: this connection is not its
+                await _refuse(websocket, exc.message)
+                return
             except TicketsError as exc:  # a malformed setup: said in the log, the call goes on
                 log.warning("phone line: %s", exc.message)
     except WebSocketDisconnect:

@@ -11,7 +11,6 @@ VAPI_SECRET (VOICE_PLATFORM_ROLE), compared in constant time.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aitickets.errors import InvalidInput, Unauthorized
+from aitickets.parsing import loads_json
 from integrations.voice_platforms import same_secret
 from tools.context import Actor
 
@@ -87,7 +87,7 @@ def _arguments(item: dict[str, Any]) -> Any:
         value = function.get("parameters", {})
     if isinstance(value, str):
         try:
-            value = json.loads(value) if value.strip() else {}
+            value = loads_json(value) if value.strip() else {}
         except ValueError:
             return None  # said to the model as an error; the other calls still run
     return value

@@ -21,9 +21,12 @@ async def confirm(state: State, runtime: Runtime[AgentContext]) -> Any:
     if not intent or state.get("outcome"):
         return Command(goto="respond")
     spec = ctx.runner.spec(intent["tool"])
-    if not spec.confirm or intent.get("confirmed"):
+    unsure = bool(intent.get("unsure"))
+    if not (spec.confirm or unsure) or intent.get("confirmed"):
         return Command(goto="execute")
     question = confirmation_question(spec, intent, ctx.stats.get("names", {}))
+    if unsure and not spec.confirm:
+        question = "Do you want me to " + question[:1].lower() + question[1:]
     preface = state.get("preface")
     speech = f"{preface} {question}" if preface else question
     answered = state.get("answered") or {}

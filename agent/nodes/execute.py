@@ -191,7 +191,10 @@ async def execute(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     data = result.model_dump(mode="json")
     new_focus = _focus_from(spec.name, focus, intent.get("focus") or {}, arguments, data)
     speaker.focus = {**new_focus, "_text": intent.get("override") or intent.get("text", "")}
-    speech = speaker.result(spec.name, data, arguments)
+    # The show this result is about decides the zone its times are said in.
+    about = arguments.get("event_id") or data.get("event_id") or new_focus.get("event_id")
+    speaker.tz = ctx.tz_for(about if isinstance(about, int) else None)
+    speech = speaker.result(spec, data, arguments)
     update: dict[str, Any] = {
         "focus": new_focus,
         "last_intent": {"tool": spec.name, "text": intent.get("text", ""), "arguments": arguments},

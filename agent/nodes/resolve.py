@@ -54,7 +54,8 @@ def failed(exc: TicketsError, intent: Intent, speaker: Speaker) -> dict[str, Any
 
 
 def speaker_for(ctx: AgentContext, focus: Focus) -> Speaker:
-    return Speaker(ctx.tz, ctx.runner.clock(), ctx.stats.get("names", {}), dict(focus))
+    tz = ctx.tz_for(focus.get("event_id"))
+    return Speaker(tz, ctx.runner.clock(), ctx.stats.get("names", {}), dict(focus))
 
 
 def _merge(slots: Slots, extra: Slots) -> None:
@@ -128,14 +129,10 @@ async def resolve(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     if not intent or intent.get("final"):
         return {}
     catalog = await ctx.catalog.get(ctx.actor)
-    ctx.stats["names"] = {s.id: s.name for s in catalog.shows}
+    ctx.know(catalog)
     focus = dict(state.get("focus") or {})
     now = ctx.runner.clock()
-    tz = ctx.tz
-    if catalog.shows:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(catalog.shows[0].timezone)
+    tz = ctx.tz_for(focus.get("event_id"))
     slots = extract(intent.get("text", ""), catalog, now, tz)
     if intent.get("override"):
         _merge(slots, extract(intent["override"], catalog, now, tz))

@@ -11,15 +11,16 @@ from langgraph.runtime import Runtime
 
 from ..context import AgentContext
 from ..router.answers import correction, is_no, is_undo, ordinal
-from ..router.cues import yes_no_question
-from ..router.rank import rank
+from ..router.cues import only_asks
+from ..router.fill import _literals
+from ..router.rank import NONE
 from ..router.slots import extract, spoken_value
 from ..router.spoken import EMAIL, PHONE
 from ..router.text import STOP, fold, words
 from ..state import Intent, Outcome, Pending, State
 
-CONFIDENT = 6.0  # a local score past this (with a clear margin) never asks the LLM
-MARGIN = 1.5
+# The ranker's scores are probabilities over the tools and "no tool" (router/rank.py).
+CONFIDENT = 0.6  # a local choice this sure never asks the LLM
 NOT_UNDERSTOOD = (
     "Sorry, I didn't get that. Try something like: check in John Smith, or how many are left "
     "for tonight."
@@ -66,6 +67,7 @@ async def understand(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
 def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
     """The pending question's answer as a completed intent, or None if this is something else."""
     intent: Intent = dict(pending["intent"])  # type: ignore[assignment]
+    intent.pop("unsure", None)  # answering its question says this is what they want
     arguments = dict(intent.get("arguments") or {})
     if pending["kind"] == "choice":
         option = _pick(pending.get("options", []), text)
@@ -82,6 +84,9 @@ def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
         spec = ctx.runner.spec(intent["tool"])
         info = spec.input_model.model_fields.get(field)
         given = spoken_value(field, text)
+        for choice in _literals(info.annotation) if info is not None else []:
+            if re.search(rf"\b{re.escape(str(choice))}\b", text, re.I):
+                given = choice  # "cash", when asked "cash, card or comp?"
         if given is not None:  # "it's omar@x.com", "five five five, oh one oh …", "number 43"
             arguments[field] = given
             return {**intent, "arguments": arguments, "routed_by": "memory"}
@@ -116,19 +121,8 @@ def _spoken_name(text: str) -> str | None:
 
 
 def _looks_like_command(text: str, ctx: AgentContext) -> bool:
-    """A whole new request rather than the missing value (a strong phrase of some tool)."""
-    from ..router.rank import _has_phrase
-    from ..router.text import stem, words
-
-    tokens = words(text)
-    if len(tokens) < 3:
-        return False
-    stems = [stem(w) for w in tokens]
-    return any(
-        len(p) > 1 and _has_phrase(stems, p)
-        for phrases in ctx.lexicon.phrases.values()
-        for p in phrases
-    )
+    """A whole new request rather than the missing value: the words alone ask for a tool."""
+    return len(words(text)) >= 3 and ctx.ranker.looks_like_request(text)
 
 
 def _pick(options: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
@@ -219,10 +213,10 @@ def _undo(state: State) -> dict[str, Any]:
     return {"intent": {**intent, "final": True, "confirmed": True, "undo": True}, "outcome": None}
 
 
-WEAK = 2.5
-SURE_DESTRUCTIVE = 3.5  # below this, something irreversible is not guessed at
-GUESS = 2.0  # below this, nothing is: the sentence is about none of the tools
-FOLLOW_UP_MAX = 4.0  # "and …" scoring past this for another tool is a new request
+WEAK = 0.35  # below this, a sentence that gives a value goes on the last request
+SURE_CHANGE = 0.6  # below this, a change is asked back ("Do you want me to …?"), not guessed
+GUESS = 0.15  # below this, nothing is: the sentence is about none of the tools
+FOLLOW_UP_MAX = 0.5  # "and …" this sure of another tool is a new request
 
 
 def _takes(spec: Any, slots: Any) -> bool:
@@ -277,27 +271,26 @@ _FOLLOW_UP = re.compile(
 async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     text = _INTERJECTION.sub("", text) or text
     catalog = await ctx.catalog.get(ctx.actor)
-    slots = extract(text, catalog, ctx.runner.clock(), ctx.tz)
+    ctx.know(catalog)
+    focus_event = (state.get("focus") or {}).get("event_id")
+    slots = extract(text, catalog, ctx.runner.clock(), ctx.tz_for(focus_event))
     specs = ctx.specs()
     everything = list(ctx.runner.tools)
     last = (state.get("last_intent") or {}).get("tool")
     recent = ctx.runner.spec(last) if last and last in ctx.runner.tools else None
-    ranked_all = rank(slots, ctx.lexicon, everything, dict(state.get("focus") or {}), recent)
+    focus = dict(state.get("focus") or {})
+    if only_asks(text):
+        # "is Maria on the do not call list?", "who's in?": a question reads, never changes
+        everything = [s for s in everything if s.read_only]
+    ranked_all = ctx.ranker.rank(slots, everything, focus, recent)
     allowed = {s.name for s in specs}
-    ranked = [r for r in ranked_all if r.tool in allowed]
-    if ranked_all and ranked_all[0].tool not in allowed:
-        best = ranked[0].score if ranked else 0.0
-        if ranked_all[0].score >= 3.0 and ranked_all[0].score - best >= 1.5:
-            return _not_allowed(ctx, ranked_all[0].tool)
-    if yes_no_question(text):
-        # "is Maria on the do not call list?": a question reads; it never changes anything
-        ranked = [r for r in ranked if ctx.runner.spec(r.tool).read_only]
+    top = ranked_all[0] if ranked_all else None
+    if top is not None and top.tool not in allowed | {NONE} and top.score >= CONFIDENT:
+        return _not_allowed(ctx, top.tool)
+    ranked = [r for r in ranked_all if r.tool in allowed]  # NONE aside: it runs nothing
+    nothing = next((r.score for r in ranked_all if r.tool == NONE), 0.0)
     ctx.stats["ranked"] = ranked[:5]
-    confident = (
-        bool(ranked)
-        and ranked[0].score >= CONFIDENT
-        and (len(ranked) == 1 or ranked[0].score - ranked[1].score >= MARGIN)
-    )
+    confident = bool(ranked) and ranked[0].score >= CONFIDENT
     if ctx.llm is not None and not confident:
         names = [r.tool for r in ranked[:12]] or [s.name for s in specs][:12]
         chosen = await ctx.llm.choose(text, names, state.get("focus") or {}, ctx)
@@ -324,11 +317,12 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
         # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.
         return _correct(state, text)
-    if not ranked or ranked[0].score < GUESS:
+    if not ranked or ranked[0].score < max(GUESS, nothing):
         return said(NOT_UNDERSTOOD, success=False)  # every tool counts against the sentence
-    if ranked[0].score < SURE_DESTRUCTIVE and ctx.runner.spec(ranked[0].tool).destructive:
-        return said(NOT_UNDERSTOOD, success=False)  # never guess at something irreversible
-    return {
-        "intent": {"tool": ranked[0].tool, "text": text, "arguments": {}, "routed_by": "local"},
-        "outcome": None,
-    }
+    top_spec = ctx.runner.spec(ranked[0].tool)
+    if not top_spec.read_only and ctx.ranker.forbids(text, top_spec.name):
+        return said("Okay, I won't do that. Nothing changed.")  # "don't check her in yet"
+    intent: Intent = {"tool": ranked[0].tool, "text": text, "arguments": {}, "routed_by": "local"}
+    if ranked[0].score < SURE_CHANGE and not top_spec.read_only:
+        intent["unsure"] = True  # a change the words do not clearly ask for is asked back
+    return {"intent": intent, "outcome": None}

@@ -10,8 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aitickets.errors import TicketsError
+from tools.about import list_team_members
 from tools.common import name_key
 from tools.context import Actor
+from tools.customers import search_customers
+from tools.events import list_events
+from tools.registry import ToolFn
 from tools.runner import ToolRunner
 
 TTL_SECONDS = 15.0
@@ -101,12 +105,12 @@ class CatalogCache:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _read(self, tool: str, args: dict[str, Any], actor: Actor) -> Any:
-        spec = self.runner.spec(tool)
+    async def _read(self, tool: ToolFn, args: dict[str, Any], actor: Actor) -> Any:
+        spec = self.runner.spec(tool.__name__)
         if not spec.allows(actor.role):
             return None
         try:
-            return await self.runner.call(tool, args, actor)
+            return await self.runner.call(spec.name, args, actor)
         except TicketsError:
             return None
 
@@ -114,7 +118,7 @@ class CatalogCache:
         people: list[Person] = []
         offset = 0
         while offset < 5 * PAGE:
-            page = await self._read("search_customers", {"limit": PAGE, "offset": offset}, actor)
+            page = await self._read(search_customers, {"limit": PAGE, "offset": offset}, actor)
             if page is None:
                 break
             people += [Person(c.id, c.name, c.email, name_key(c.name)) for c in page.customers]
@@ -124,13 +128,13 @@ class CatalogCache:
         return people
 
     async def _team(self, actor: Actor) -> list[str]:
-        page = await self._read("list_team_members", {}, actor)
+        page = await self._read(list_team_members, {}, actor)
         return [m.name for m in getattr(page, "team", None) or []]
 
     async def _shows(self, actor: Actor) -> list[Show]:
         since = self.runner.clock() - timedelta(days=3)
         args = {"limit": PAGE, "from": since.isoformat(), "include_hidden": True}
-        page = await self._read("list_events", args, actor)
+        page = await self._read(list_events, args, actor)
         if page is None:
             return []
         return [

@@ -42,6 +42,15 @@ def yes_no_question(text: str) -> bool:
     return asks and not ORDER_TOO.search(text) and not any(IMPERATIVE.match(c) for c in clauses)
 
 
+def only_asks(text: str) -> bool:
+    """A question and nothing else: "is Mike here?", "who's checked in for jazz?" — not "can
+    you check Mike in?" nor "is Sarah here? check her in"."""
+    clauses = [c for c in re.split(r"[,;.!?]\s*", text) if c.strip()]
+    wh = any(WH.match(c.lower()) for c in clauses)
+    ordered = ORDER_TOO.search(text) or any(IMPERATIVE.match(c) for c in clauses)
+    return yes_no_question(text) or (wh and not ordered)
+
+
 @lru_cache(maxsize=256)  # asked of the same sentence for every tool ranked
 def asks(text: str) -> bool:
     """A question, in any clause: "got a missed call from …, who's that"."""
@@ -123,6 +132,27 @@ THING_PRONOUN = re.compile(r"\b(them|they|it|those|these|that one|all of them)\b
 
 
 FILE_WORDS = re.compile(r"\b(download|pdf|print|wallet|pass|file|apple|google)\b", re.I)
+
+
+# "don't check her in yet", "no need to refund him", "hold off on the email": what follows is
+# not to be done.
+DONT = re.compile(
+    r"^\s*(?:(?:no|oh|ok|okay|please|wait|actually|um|uh|so|and|but)\W+)*"
+    r"(?:don'?t|do not|never|no need to|not yet|hold off(?: on)?)\b\s*(?P<rest>.*)$",
+    re.I,
+)
+CLAUSE = re.compile(r"[,;.!?]|\s(?:but|just|instead|and then)\s", re.I)
+
+
+def negated_clauses(text: str) -> list[str]:
+    """The requests a sentence says not to do: "don't check in mike yet, he's parking" →
+    ["check in mike yet"]."""
+    out = []
+    for clause in CLAUSE.split(text):
+        found = DONT.search(clause)
+        if found and found.group("rest").strip():
+            out.append(found.group("rest").strip())
+    return out
 
 
 ALL = re.compile(r"\b(all|every|everything|entire|whole|any)\b", re.I)

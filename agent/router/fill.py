@@ -15,12 +15,12 @@ from pydantic.fields import FieldInfo
 
 from aitickets.errors import NotFound
 from tools.context import Actor
-from tools.registry import ToolSpec
+from tools.crm import get_customer_party
+from tools.registry import ToolFn, ToolSpec
 from tools.runner import ToolRunner
 
 from .catalog import Catalog, Person, Show
 from .cues import EVERY_SHOW
-from .lexicon import TOOL_WORDS
 from .slots import PERSON_PRONOUNS, Slots
 from .values import is_name
 
@@ -66,8 +66,9 @@ class Filler:
     args: dict[str, Any]
     memo: dict[str, Any] = field(default_factory=dict)
 
-    async def read(self, tool: str, **arguments: Any) -> Any:
-        return await self.runner.call(tool, arguments, self.actor)
+    async def read(self, tool: ToolFn, **arguments: Any) -> Any:
+        """Run a read tool, named by its function (the router reads; it never names a tool)."""
+        return await self.runner.call(tool.__name__, arguments, self.actor)
 
     # --- people and shows -------------------------------------------------------------------
     async def customer(self, required: bool, index: int = 0) -> Person | None:
@@ -109,13 +110,13 @@ class Filler:
     async def _one_party(self, candidates: list[Person]) -> Person | None:
         if "_party" not in self.spec.name:
             return None
-        party = await self.read("get_customer_party", customer_id=candidates[0].id)
+        party = await self.read(get_customer_party, customer_id=candidates[0].id)
         members = {m.customer_id for m in party.members}
         return candidates[0] if all(p.id in members for p in candidates[1:]) else None
 
     async def _relative(self, relation: str) -> Person:
         """ "his wife": the member linked as wife, else as spouse or partner (and so on)."""
-        party = await self.read("get_customer_party", customer_id=self.focus["customer_id"])
+        party = await self.read(get_customer_party, customer_id=self.focus["customer_id"])
         kin = next((g for g in _KIN if relation in g), {relation})
         for member in sorted(party.members, key=lambda m: m.relation != relation):
             if member.relation in kin:
@@ -188,7 +189,8 @@ class Filler:
         pattern = self.pattern_value(name)
         if pattern is not None:
             return pattern
-        own = BY_TOOL.get((self.spec.name, name))
+        kind = self.spec.voice.slots.get(name)
+        own = BY_KIND.get(kind) if kind else None
         filler = own or FILLERS.get(name)
         if filler is not None:
             found = await filler(self, required)
@@ -202,10 +204,7 @@ class Filler:
         return self.generic(name, info)
 
     def pattern_value(self, name: str) -> str | None:
-        words = TOOL_WORDS.get(self.spec.name)
-        if not words:
-            return None
-        for pattern in words.patterns:
+        for pattern in self.spec.voice.patterns:
             match = re.search(pattern, self.slots.text, re.I)
             if match and name in match.groupdict() and match.group(name):
                 value = match.group(name).strip(" ,.!?")
@@ -224,9 +223,9 @@ class Filler:
 
     def generic(self, name: str, info: FieldInfo) -> Any:
         """Literal fields take a value the sentence says; bools follow the tool's flags."""
-        words = TOOL_WORDS.get(self.spec.name)
-        if words and name in words.flags:
-            yes, no = words.flags[name]
+        flags = self.spec.voice.flags
+        if name in flags:
+            yes, no = flags[name]
             # the flag's words outside names: "open mic" opens nothing
             free = " ".join(t for t in self.slots.tokens if t not in self.slots.consumed)
             if re.search(no, free, re.I):
@@ -316,13 +315,13 @@ def alias_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]
 
 # The fillers build on the Filler above; each module adds those of its concern.
 from .fill_basics import FILLERS  # noqa: E402
-from .fill_customers import CUSTOMER_BY_TOOL, CUSTOMER_FILLERS  # noqa: E402
-from .fill_events import EVENT_BY_TOOL, EVENT_FILLERS  # noqa: E402
-from .fill_tools import BY_TOOL  # noqa: E402
+from .fill_customers import CUSTOMER_BY_KIND, CUSTOMER_FILLERS  # noqa: E402
+from .fill_events import EVENT_BY_KIND, EVENT_FILLERS  # noqa: E402
+from .fill_tools import BY_KIND  # noqa: E402
 from .fill_values import EXTRA  # noqa: E402
 
 FILLERS.update(EXTRA)
 FILLERS.update(CUSTOMER_FILLERS)
 FILLERS.update(EVENT_FILLERS)
-BY_TOOL.update(CUSTOMER_BY_TOOL)
-BY_TOOL.update(EVENT_BY_TOOL)
+BY_KIND.update(CUSTOMER_BY_KIND)
+BY_KIND.update(EVENT_BY_KIND)

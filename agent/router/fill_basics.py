@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aitickets.errors import NotFound
+from tools.customers import get_customer_profile, get_customer_tickets
+from tools.promos import list_promo_codes
 
 from .fill import _MISSING, Ask, Choose, Filler, _labels
 
@@ -51,7 +53,7 @@ async def _customers_tickets(f: Filler, statuses: tuple[str, ...]) -> list[Any]:
     args: dict[str, Any] = {"customer_id": person.id, "limit": 50}
     if show:
         args["event_id"] = show.id
-    result = await f.read("get_customer_tickets", **args)
+    result = await f.read(get_customer_tickets, **args)
     mine = [t for t in result.tickets if t.status in statuses]
     if not show and f.slots.day is not None:
         # "won't make tonight": the ticket for the show on that day, when there is one
@@ -67,13 +69,10 @@ async def _customers_tickets(f: Filler, statuses: tuple[str, ...]) -> list[Any]:
     return chosen
 
 
-TICKET_STATUSES = {"undo_check_in": ("checked_in",), "transfer_ticket": ("valid",)}
-
-
 async def _ticket_id(f: Filler, required: bool) -> Any:
     if "ticket" in f.slots.ids:
         return f.slots.ids["ticket"]
-    statuses = TICKET_STATUSES.get(f.spec.name, ("valid", "checked_in"))
+    statuses = f.spec.voice.acts_on or ("valid", "checked_in")
     if not f.slots.people and not f.slots.pronoun and f.focus.get("ticket_ids"):
         return f.focus["ticket_ids"][0]
     tickets = await _customers_tickets(f, statuses)
@@ -95,9 +94,9 @@ async def _usual(f: Filler) -> tuple[str | None, int | None]:
     person = await f.customer(True)
     usual: tuple[str | None, int | None] = (None, None)
     if person:
-        profile = await f.read("get_customer_profile", customer_id=person.id, history_limit=50)
+        profile = await f.read(get_customer_profile, customer_id=person.id, history_limit=50)
         sizes = Counter(o.ticket_count for o in profile.history if o.ticket_count)
-        tickets = await f.read("get_customer_tickets", customer_id=person.id, limit=200)
+        tickets = await f.read(get_customer_tickets, customer_id=person.id, limit=200)
         tiers = Counter(
             t.tier_name for t in tickets.tickets if t.bought_by_customer_id == person.id
         )
@@ -133,6 +132,32 @@ async def _tier_id(f: Filler, required: bool) -> Any:
         return _MISSING
     options = [{"label": t.name, "patch": {"tier_id": t.id}} for t in show.tiers]
     raise Choose(f"Which tickets for {show.name}: {_labels(options[:3])}?", "tier_id", options)
+
+
+_PAID_BY = (
+    (
+        "comp",
+        re.compile(
+            r"\bcomp(?:ed|ing|s|'d)?\b|\bon the house\b|\bfor free\b|\bfree of charge\b", re.I
+        ),
+    ),
+    ("cash", re.compile(r"\bcash\b|\bpaid at the (?:door|window|desk)\b", re.I)),
+    ("card", re.compile(r"\bcard\b|\bcredit\b|\bdebit\b|\bpay(?:ment)? link\b|\bonline\b", re.I)),
+)
+
+
+async def _payment(f: Filler, required: bool) -> Any:
+    """How a box-office sale is paid. A paid tier with nothing said is asked: tickets are issued
+    at once only for cash or comp, and a card sale is a held order, not a sale."""
+    for method, said in _PAID_BY:
+        if said.search(f.slots.text):
+            return method
+    tier_id = await _tier_id(f, False)
+    show = await f.show(False)
+    tier = next((t for t in (show.tiers if show else ()) if t.id == tier_id), None)
+    if tier is None or tier.price_cents <= 0:
+        return _MISSING  # free: nothing to pay
+    raise Ask("Cash, card or comp?", "payment")
 
 
 async def _quantity(f: Filler, required: bool) -> Any:
@@ -239,7 +264,7 @@ async def _promo_id(f: Filler, required: bool) -> Any:
         return f.slots.ids["code"]
     if not f.slots.code:
         return _MISSING
-    codes = await f.read("list_promo_codes", active_only=False, limit=200)
+    codes = await f.read(list_promo_codes, active_only=False, limit=200)
     for promo in codes.promo_codes:
         if promo.code.upper() == f.slots.code:
             return promo.id
@@ -266,11 +291,12 @@ async def _query(f: Filler, required: bool) -> Any:
         if len(mention.candidates) == 1 and "customer0" not in f.memo:
             f.memo["customer0"] = mention.candidates[0]  # "is Mike coming?": he is "him" next
         return mention.text
-    if f.spec.name == "guest_list" and f.slots.relation and f.focus.get("customer_id"):
+    guest = f.spec.voice.slots.get("q") == "guest"
+    if guest and f.slots.relation and f.focus.get("customer_id"):
         relative = await f.customer(False)  # "is his wife here yet": her name
         if relative is not None:
             return relative.name
-    if f.spec.name == "guest_list" and f.slots.pronoun and f.focus.get("customer_name"):
+    if guest and f.slots.pronoun and f.focus.get("customer_name"):
         return f.focus["customer_name"]  # "is she in?": the guest just talked about
     return _MISSING
 
@@ -296,6 +322,7 @@ FILLERS: dict[str, Callable[[Filler, bool], Awaitable[Any]]] = {
     "order_id": _order_id,
     "tier_id": _tier_id,
     "quantity": _quantity,
+    "payment": _payment,
     "customer": _buyer,
     "from_": _period_start,
     "to": _period_end,

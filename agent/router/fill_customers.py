@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tools.voice import SlotKind
+
 from .fill import _MISSING, Filler
+from .fill_values import Fill
 from .slots import RELATIONS
 from .text import fold
 
@@ -190,12 +193,12 @@ CUSTOMER_FILLERS = {
     "seating": _seating,
     "email": _email,
 }
-CUSTOMER_BY_TOOL = {
-    ("link_customers", "inverse_relation"): _nothing,
-    ("link_customers", "relation"): _relation,
-    ("link_customers", "customer_id"): _link_customer,
-    ("link_customers", "related_id"): _link_related,
-    ("add_customer_note", "body"): _note_body,
-    ("remove_from_waitlist", "email"): _known_email,
-    ("remove_from_waitlist", "entry_id"): _waitlist_entry,
+CUSTOMER_BY_KIND: dict[SlotKind, Fill] = {
+    "relation_ignored": _nothing,
+    "relation": _relation,
+    "link_subject": _link_customer,
+    "link_object": _link_related,
+    "note_body": _note_body,
+    "known_email": _known_email,
+    "waitlist_entry": _waitlist_entry,
 }

@@ -10,15 +10,20 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from tools.categories import list_categories
+from tools.venues import list_venues
+from tools.voice import SlotKind
+
 from . import values
 from .fill import _MISSING, Choose, Filler, _labels
+from .fill_values import Fill
 from .text import STOP, fold
 
 
 async def _venue_id(f: Filler, required: bool) -> Any:
     if "venue" in f.slots.ids:
         return f.slots.ids["venue"]
-    page = await f.read("list_venues", limit=100)
+    page = await f.read(list_venues, limit=100)
     venues = list(page.venues)
     low = fold(f.slots.text)
     for venue in venues:
@@ -40,7 +45,7 @@ async def _venue_id(f: Filler, required: bool) -> Any:
 
 
 async def _categories(f: Filler) -> list[Any]:
-    page = await f.read("list_categories")
+    page = await f.read(list_categories)
     found = []
     show_words = {w for s in f.slots.shows for w in s.key.split()}
     low_tokens = [t for t in f.slots.tokens if t not in show_words or t in f.slots.consumed]
@@ -158,8 +163,8 @@ EVENT_FILLERS = {
     "category_ids": _category_ids,
     "category_id": _category_id,
 }
-EVENT_BY_TOOL = {
-    ("postpone_event", "new_starts_at"): _new_start,
-    ("update_event", "category_ids"): _changed_categories,
-    ("list_events", "category"): _category_name,
+EVENT_BY_KIND: dict[SlotKind, Fill] = {
+    "new_start": _new_start,
+    "changed_categories": _changed_categories,
+    "category_name": _category_name,
 }

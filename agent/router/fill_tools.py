@@ -1,11 +1,13 @@
-"""Fillers for fields whose meaning depends on the tool (keyed by (tool, field)): a promo's kind
-and use limit, a tier's status, a reminder's hours, a key's or a grantee's name, the guest list's
-status, the events a webhook hears."""
+"""Fillers for fields whose meaning depends on the tool, keyed by the slot kind the tool declares
+for the field (tools/voice.py): a promo's kind and use limit, a tier's status, a reminder's hours,
+a key's or a grantee's name, the guest list's status, the events a webhook hears."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from tools.voice import SlotKind
 
 from .fill import _MISSING, Filler
 from .fill_values import Fill, _id, _literal, _team_member_name
@@ -121,16 +123,16 @@ async def _webhook_events(f: Filler, required: bool) -> Any:
     return kinds or _MISSING
 
 
-# (tool, field) fillers for fields whose meaning depends on the tool.
-BY_TOOL: dict[tuple[str, str], Fill] = {
-    ("create_promo_code", "kind"): _promo_kind,
-    ("update_ticket_tier", "status"): _tier_status,
-    ("remove_team_member", "name"): _team_member_name,
-    ("remove_team_member", "member_id"): _id("member"),  # the tool takes one of the two
-    ("register_webhook", "events"): _webhook_events,
-    ("grant_dashboard_access", "name"): _grantee_name,
-    ("guest_list", "status"): _guest_status,
-    ("configure_auto_reminder", "hours_before"): _hours_before,
-    ("create_promo_code", "max_uses"): _max_uses,
-    ("create_api_key", "name"): _key_name,
+# Fillers for the slot kinds a tool declares on its fields.
+BY_KIND: dict[SlotKind, Fill] = {
+    "discount_kind": _promo_kind,
+    "sale_status": _tier_status,
+    "team_member": _team_member_name,
+    "team_member_id": _id("member"),  # the tool takes one of the two
+    "webhook_events": _webhook_events,
+    "grantee": _grantee_name,
+    "guest_status": _guest_status,
+    "hours_before": _hours_before,
+    "use_limit": _max_uses,
+    "key_label": _key_name,
 }

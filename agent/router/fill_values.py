@@ -13,6 +13,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from aitickets.errors import TicketsError
+from tools.about import list_team_members
+from tools.promos import list_promo_codes
 
 from . import values
 from .fill import _MISSING, Ask, Choose, Filler, _labels
@@ -21,9 +23,6 @@ from .text import STOP, fold
 
 Fill = Callable[[Filler, bool], Awaitable[Any]]
 
-PERSON_TOOLS_NAME = frozenset(
-    {"check_in_by_name", "register_customer", "join_waitlist", "transfer_ticket"}
-)
 _TITLE = re.compile(
     r"\b(?:as|she's|he's|they're|she is|he is|they are|is)\s+(?:our|the|a|an)\s+"
     r"(?:new\s+)?(?P<title>[a-z][\w -]{1,60}?)(?=\s+(?:to|on|in|for|at)\b|[,.!?]|$)",
@@ -73,11 +72,12 @@ async def _named_name(f: Filler, required: bool) -> Any:
     new_name = values.renamed(f.slots.text)
     if new_name and not f.spec.name.startswith(("create_", "add_", "register_")):
         return new_name
-    if f.slots.named and f.spec.name not in PERSON_TOOLS_NAME:
+    names_person = f.spec.voice.slots.get("name") == "person_name"
+    if f.slots.named and not names_person:
         return f.slots.named
     if not required:
         return _MISSING
-    if f.spec.name in PERSON_TOOLS_NAME or f.spec.category in ("customers", "checkin"):
+    if names_person or f.spec.category in ("customers", "checkin"):
         person = await f.customer(False)
         if person:
             return person.name
@@ -187,7 +187,7 @@ async def _team_member(f: Filler) -> Any:
         return f.memo["member"]
     found = None
     try:
-        team = await f.read("list_team_members")
+        team = await f.read(list_team_members)
     except TicketsError:
         team = None
     members = list(getattr(team, "team", None) or [])
@@ -207,7 +207,7 @@ async def _team_member(f: Filler) -> Any:
 
 
 async def _title(f: Filler, required: bool) -> Any:
-    if f.spec.category != "about" or f.spec.name == "update_about_section":
+    if f.spec.voice.slots.get("title") != "job_title":
         return _MISSING
     found = _TITLE.search(f.slots.text)
     if found:
@@ -289,7 +289,7 @@ async def _code(f: Filler, required: bool) -> Any:
 async def _promo_id(f: Filler, required: bool) -> Any:
     if "code" in f.slots.ids:
         return f.slots.ids["code"]
-    codes = await f.read("list_promo_codes", active_only=False, limit=200)
+    codes = await f.read(list_promo_codes, active_only=False, limit=200)
     promos = list(codes.promo_codes)
     if f.slots.code:
         for promo in promos:

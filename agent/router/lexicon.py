@@ -1,6 +1,5 @@
-"""What speaks for each tool: the curated words of tool_words.py, plus the words of every registry
-entry's name, description and examples, weighted by how rare they are. Tools registered later get
-the generic part automatically."""
+"""What speaks for each tool: the words its voice declares (tools/voice.py), plus the words of
+every registry entry's name, description and examples, weighted by how rare they are."""
 
 from __future__ import annotations
 
@@ -12,9 +11,8 @@ from tools.registry import Registry
 
 from .slots import PERSON_PRONOUNS
 from .text import STOP, content_stems, stem, words
-from .tool_words import TOOL_WORDS, ToolWords
 
-__all__ = ["TOOL_WORDS", "Lexicon", "ToolWords", "build"]
+__all__ = ["Lexicon", "build"]
 
 
 @dataclass
@@ -56,7 +54,7 @@ def build(registry: Registry) -> Lexicon:
                 bag[s] += 1.0
         for s in set(content_stems(words(spec.summary))):
             bag[s] += 0.4
-        curated = TOOL_WORDS.get(spec.name, ToolWords())
+        curated = spec.voice
         for w in curated.words:
             bag[stem(w)] += 2.0
         # A phrase that shrinks to one word once filler is dropped ("tickets does") is no
@@ -92,9 +90,7 @@ def build(registry: Registry) -> Lexicon:
     vocabulary = frozenset(df)
     plural = {
         spec.name: {
-            _phrase(t)
-            for t in TOOL_WORDS.get(spec.name, ToolWords()).phrases
-            if _ends_plural(t) and len(_phrase(t)) > 1
+            _phrase(t) for t in spec.voice.phrases if _ends_plural(t) and len(_phrase(t)) > 1
         }
         for spec in registry
         if spec.name.startswith("list_")

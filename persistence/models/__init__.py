@@ -24,7 +24,7 @@ from .site_pages import (
     SiteSetting,
 )
 from .voice import VoiceTurn
-from .voice_platforms import StaffPhone, VoiceToolCall
+from .voice_platforms import PhoneCallPass, StaffPhone, VoiceToolCall
 from .web_sign_in import SignInCode, WebSession
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "Order",
     "PaymentEvent",
     "PaymentLink",
+    "PhoneCallPass",
     "PromoCode",
     "PromoRedemption",
     "Refund",

@@ -1,5 +1,6 @@
-"""Voice platforms: the phones whose calls to the phone line get a staff role, and the tool
-calls a platform may send again (Retell retries a failed request) answered once."""
+"""Voice platforms: the phones whose calls to the phone line get a staff role, the pass each
+call to the phone line is given, and the tool calls a platform may send again (Retell retries a
+failed request) answered once."""
 
 from __future__ import annotations
 
@@ -40,3 +41,20 @@ class VoiceToolCall(Base):
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class PhoneCallPass(Base):
+    """What the signed incoming-call webhook learnt about one call (its sid and the number
+    Twilio says is calling), behind a secret token put in the ConversationRelay URL. The
+    relay's WebSocket presents it once, shortly after; the caller is taken from here, never from
+    what the WebSocket client says."""
+
+    __tablename__ = "phone_call_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    call_sid: Mapped[str] = mapped_column(String(128))
+    caller: Mapped[str] = mapped_column(String(64), default="")  # Twilio's From, as signed
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

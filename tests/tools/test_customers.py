@@ -488,14 +488,15 @@ async def test_delete_removes_customer_notes_and_links(call, db) -> None:
         await call("delete_customer", as_="admin", customer_id=cid)
 
 
-# upsert_customer (the purchase flow's helper)
+# upsert_customer (the purchase flow's helper) as staff use it; public input is in
+# tests/security/test_customer_hijack.py
 
 
 async def test_upsert_finds_by_email_keeps_name_and_fills_phone(db) -> None:
     cid = await make_customer(db, "Jane Doe", email="jane@example.com")
     async with db.unit_of_work() as s:
         row, created = await upsert_customer(
-            s, name="J Doe", email="JANE@example.com", phone="555 010 0104", now=NOW
+            s, name="J Doe", email="JANE@example.com", phone="555 010 0104", now=NOW, trusted=True
         )
         assert (row.id, created, row.name, row.phone) == (cid, False, "Jane Doe", "+15550100104")
 
@@ -504,12 +505,22 @@ async def test_upsert_by_phone_and_creates_when_unknown(db) -> None:
     cid = await make_customer(db, "John Smith", phone="+15550100104")
     async with db.unit_of_work() as s:
         row, created = await upsert_customer(
-            s, name="Johnny", email="john@example.com", phone="(555) 010-0104", now=NOW
+            s,
+            name="Johnny",
+            email="john@example.com",
+            phone="(555) 010-0104",
+            now=NOW,
+            trusted=True,
         )
         assert (row.id, created, row.email) == (cid, False, "john@example.com")
         # Same phone, but that record now has another email: a different person.
         wife, created = await upsert_customer(
-            s, name="Mary Smith", email="mary@example.com", phone="5550100104", now=NOW
+            s,
+            name="Mary Smith",
+            email="mary@example.com",
+            phone="5550100104",
+            now=NOW,
+            trusted=True,
         )
         assert created and wife.id != cid and wife.name_key == "mary smith"
         with pytest.raises(InvalidInput):

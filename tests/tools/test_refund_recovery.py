@@ -39,9 +39,14 @@ async def _paid(call: Call, show: tuple[int, int], quantity: int) -> int:
         quantity=quantity,
         customer=BUYER,
     )
-    session_id = str(out.checkout_url).rsplit("/", 1)[1]
+    session_id = str(out.checkout_url).rsplit("/", 1)[1].split("?")[0]
     assert (
-        await call("complete_demo_checkout", as_="public", session_id=session_id)
+        await call(
+            "complete_demo_checkout",
+            as_="public",
+            session_id=session_id,
+            access_token=out.access_token,
+        )
     ).status == "paid"
     return int(out.order_id)
 

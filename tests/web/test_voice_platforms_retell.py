@@ -145,14 +145,17 @@ def test_a_domain_error_is_said_to_the_llm_and_stored(
     assert _post(client, body).headers.get("Idempotent-Replay") == "true"
 
 
-def test_args_at_root_with_the_name_or_a_tool_query(client: TestClient) -> None:
+def test_args_at_root_with_the_name(client: TestClient) -> None:
     root = {"name": "list_events", "call": _call(), "q": "comedy"}
     response = _post(client, root)
     assert response.status_code == 200 and "Comedy Hour" in response.json()["result"]
-    by_query = {"call": _call(2), "q": "jazz"}
-    response = _post(client, by_query, path="/voice/retell?tool=list_events")
+    # A ?tool= that repeats the signed name is fine; without a name in the body, nothing runs.
+    same = {"name": "list_events", "call": _call(2), "q": "jazz"}
+    response = _post(client, same, path="/voice/retell?tool=list_events")
     assert "Jazz Night" in response.json()["result"]
     assert "Comedy" not in response.json()["result"]
+    unnamed = _post(client, {"call": _call(3), "q": "jazz"}, path="/voice/retell?tool=list_events")
+    assert unnamed.status_code == 422
 
 
 def test_a_compact_reserialisation_of_the_body_verifies(client: TestClient) -> None:

@@ -1,7 +1,8 @@
-"""The Twilio phone line: signed TwiML for an incoming call, then a ConversationRelay session
-over a real WebSocket (Starlette's test client): the handshake signature, setup → session and
-role, each final prompt answered by one text message, the other messages ignored, and a stranger
-limited to event information."""
+"""The Twilio phone line: signed TwiML for an incoming call (with the call's pass in the relay
+URL), then a ConversationRelay session over a real WebSocket (Starlette's test client): the
+handshake signature, setup → session and role, each final prompt answered by one text message,
+the other messages ignored, and a stranger limited to event information. Replays and claimed
+numbers are in tests/security/test_phone_line.py."""
 
 from __future__ import annotations
 
@@ -38,12 +39,31 @@ def _signature(url: str, params: dict[str, str], token: str = TWILIO_TOKEN) -> s
     return RequestValidator(token).compute_signature(url, params)
 
 
-def _relay(client: TestClient, signature: str | None = None) -> Any:
-    headers = {"X-Twilio-Signature": signature or _signature(RELAY_URL, {})}
-    return client.websocket_connect("/voice/twilio/relay", headers=headers)
+CALL_SID = "CA22222222222222222222222222222222"
 
 
-def _setup(caller: str, call_sid: str = "CA22222222222222222222222222222222") -> dict[str, Any]:
+def _incoming(client: TestClient, caller: str = STAFF_PHONE, call_sid: str = CALL_SID) -> str:
+    """The relay URL (with its pass) that Twilio is told for a new call from `caller`."""
+    form = {**FORM, "From": caller, "CallSid": call_sid}
+    url = f"{PUBLIC_URL}/voice/twilio/incoming"
+    response = client.post(
+        "/voice/twilio/incoming", data=form, headers={"X-Twilio-Signature": _signature(url, form)}
+    )
+    assert response.status_code == 200, response.text
+    relay = ElementTree.fromstring(response.text).find("./Connect/ConversationRelay")
+    assert relay is not None
+    return str(relay.get("url"))
+
+
+def _relay(
+    client: TestClient, caller: str = STAFF_PHONE, *, url: str = "", signature: str | None = None
+) -> Any:
+    url = url or _incoming(client, caller)
+    headers = {"X-Twilio-Signature": signature or _signature(url, {})}
+    return client.websocket_connect(url.removeprefix("wss://tickets.example"), headers=headers)
+
+
+def _setup(caller: str, call_sid: str = CALL_SID) -> dict[str, Any]:
     return {
         "type": "setup",
         "sessionId": "VX00000000000000000000000000000000",
@@ -87,7 +107,7 @@ def test_incoming_call_gets_twiml_connecting_to_the_relay(client: TestClient) ->
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/xml")
     relay = ElementTree.fromstring(response.text).find("./Connect/ConversationRelay")
-    assert relay is not None and relay.get("url") == RELAY_URL
+    assert relay is not None and str(relay.get("url")).startswith(RELAY_URL + "?pass=")
     assert relay.get("welcomeGreeting")
 
 
@@ -139,13 +159,14 @@ def test_a_stranger_hears_event_information_but_changes_no_tickets(
     client: TestClient, settings: Settings, staff_phone: None
 ) -> None:
     before = counts(settings)
-    with _relay(client) as ws:
+    with _relay(client, STRANGER) as ws:
         ws.send_json(_setup(STRANGER))
         assert "Jazz Night" in _say(ws, "what's on this week?")
         for attempt in ("refund Mike's ticket", "yes", "buy two tickets for jazz night", "yes"):
             _say(ws, attempt)
         _say(ws, "tell me about Maria Garcia")
     after = counts(settings)
+    assert after["phone_call_passes"] == before["phone_call_passes"] + 1  # the call's own pass
     for table in ("orders", "tickets", "refunds", "check_ins", "customers", "domain_events"):
         assert after[table] == before[table], table
     assert "refunded" not in ticket_status(settings, "Mike Brown", None)
@@ -156,29 +177,40 @@ def test_withheld_numbers_are_strangers_and_prompts_before_setup_are_ignored(
     client: TestClient, settings: Settings
 ) -> None:
     before = ticket_status(settings, "Sarah Lee")
-    with _relay(client) as ws:
+    with _relay(client, "anonymous") as ws:
         ws.send_json(_prompt("check in Sarah Lee"))  # no setup yet: no session, no answer
         ws.send_json(_setup("anonymous"))
         assert "checked in" not in _say(ws, "check in Sarah Lee")
     assert ticket_status(settings, "Sarah Lee") == before
 
 
-@pytest.mark.parametrize(
-    "signature",
-    ["", "bm9wZQ==", _signature(RELAY_URL, {}, "other-token"), _signature(PUBLIC_URL, {})],
-)
-def test_the_handshake_refuses_a_bad_signature(client: TestClient, signature: str) -> None:
+@pytest.mark.parametrize("bad", ["missing", "junk", "other-token", "no-query", "other-url"])
+def test_the_handshake_refuses_a_bad_signature(client: TestClient, bad: str) -> None:
+    url = _incoming(client)
+    signature = {
+        "missing": "",
+        "junk": "bm9wZQ==",
+        "other-token": _signature(url, {}, "other-token"),
+        "no-query": _signature(RELAY_URL, {}),
+        "other-url": _signature(PUBLIC_URL, {}),
+    }[bad]
     headers = {"X-Twilio-Signature": signature} if signature else {}
+    path = url.removeprefix("wss://tickets.example")
     with (
         pytest.raises(WebSocketDisconnect) as refused,
-        client.websocket_connect("/voice/twilio/relay", headers=headers) as ws,
+        client.websocket_connect(path, headers=headers) as ws,
     ):
         ws.receive_json()
     assert refused.value.code == 1008
 
 
 def test_no_token_configured_refuses_the_relay(client: TestClient, settings: Settings) -> None:
+    url = _incoming(client)
+    signature = _signature(url, {})
     settings.twilio_auth_token = ""
-    with pytest.raises(WebSocketDisconnect) as refused, _relay(client) as ws:
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        _relay(client, url=url, signature=signature) as ws,
+    ):
         ws.receive_json()
     assert refused.value.code == 1008
