@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,7 +16,7 @@ from aitickets.errors import TicketsError
 from tools.context import Actor
 
 from . import admin_events, admin_orders, admin_people, admin_settings
-from .admin_forms import arguments, widgets
+from .admin_forms import arguments, widgets, zone_of
 from .admin_kit import (
     Form,
     Table,
@@ -37,13 +36,9 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]{1,30})\}")
 async def _zone_for(request: Request, actor: Actor, form: Any) -> str:
     """The zone a typed time is in: the form's own (the page knew the venue), else the venue
     or event it names, else the default."""
-    named = str(form.get("_zone", ""))
-    try:
-        if named:
-            ZoneInfo(named)
-            return named
-    except (KeyError, ValueError):
-        pass
+    named = str(form.get("_zone", ""))[:64]
+    if named and zone_of(named).key == named:
+        return named
     for field_name, tool, key in (
         ("venue_id", "get_venue", "venue_id"),
         ("event_id", "get_event", "event_id"),
@@ -124,9 +119,8 @@ async def _again(
     """The form once more, with what was typed and what was wrong."""
     spec = request.app.state.runner.spec(name)
     typed = {k: v for k, v in form.multi_items() if not k.startswith(("orig.", "_", "csrf"))}
-    again = tool_form(
-        request, actor, name, back=str(form.get("_back", "")), zone=str(form.get("_zone", ""))
-    )
+    zone = await _zone_for(request, actor, form)
+    again = tool_form(request, actor, name, back=str(form.get("_back", "")), zone=zone)
     assert again is not None
     for w in again.controls:
         if w.name in typed:

@@ -27,6 +27,14 @@ MONEY_SUFFIX = "_cents"
 MAX_DEPTH = 1  # nested models are flattened one level (customer.name); deeper is not offered
 
 
+def zone_of(name: str) -> ZoneInfo:
+    """A time zone by name; anything that is not one (typed or tampered with) is UTC."""
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # unknown, malformed, a directory such as "America"
+        return ZoneInfo("UTC")
+
+
 @dataclass
 class Widget:
     """One form control for one field of a tool's input."""
@@ -143,7 +151,7 @@ def widgets(
     """The controls for a model's fields. `values` prefill (an update form), `hidden` fix a
     field (the event a tier belongs to), `omit` leaves fields out (paging)."""
     values, hidden = values or {}, hidden or {}
-    tz = ZoneInfo(zone)
+    tz = zone_of(zone)
     out: list[Widget] = []
     for name, info in model.model_fields.items():
         if name in omit:
@@ -232,7 +240,7 @@ def arguments(form: FormData, controls: list[Widget], zone: str = "UTC") -> dict
     """The tool's arguments from a submitted form: blanks are left out (the tool's default or
     its 'required' error applies), unchanged prefilled values too (an update sends only what
     changed), and typed values are converted as the widgets promised."""
-    tz = ZoneInfo(zone)
+    tz = zone_of(zone)
     out: dict[str, Any] = {}
     for widget in controls:
         if widget.kind == "checkbox":  # an unticked box is simply not sent: that means no

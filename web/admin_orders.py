@@ -26,6 +26,7 @@ from .admin_kit import (
     query_int,
     rows_of,
     tool_form,
+    try_call,
 )
 from .site_kit import _money, error_page
 
@@ -108,6 +109,9 @@ async def order_detail(request: Request) -> Response:
     except NotFound:
         return await error_page(request, 404, "There is no such order.")
     here = f"/admin/orders/{order_id}"
+    event = await try_call(request, actor, "get_event", {"event_id": order.event_id})
+    tier_names = {t.id: t.name for t in event.tiers} if event is not None else {}
+    zone = event.timezone if event is not None else ""
     money = order.currency
     blocks: list[Any] = [
         Stats(
@@ -154,13 +158,17 @@ async def order_detail(request: Request) -> Response:
             [
                 ("id", "Ticket"),
                 ("holder_name", "Holder"),
-                ("tier_id", "Tier"),
+                ("tier", "Tier"),
                 ("status", "Status"),
                 ("price_cents", "Price"),
                 ("checked_in_at", "Checked in"),
             ],
-            rows_of(order.tickets),
+            [
+                {**t, "tier": tier_names.get(t["tier_id"], t["tier_id"])}
+                for t in rows_of(order.tickets)
+            ],
             actions=actions,
+            zone=zone,
         )
     )
     for f in (
@@ -269,9 +277,10 @@ async def attendees_csv(request: Request) -> Response:
         return actor
     event_id = request.path_params["event_id"]
     try:
-        await call(request, actor, "guest_list", {"event_id": event_id, "limit": 1})
+        event = await call(request, actor, "get_event", {"event_id": event_id})
     except NotFound:
         return await error_page(request, 404, "There is no such event.")
+    tiers = {t.id: t.name for t in event.tiers}
 
     async def rows() -> AsyncIterator[list[Any]]:
         for offset in range(0, CSV_MAX_ROWS, CSV_PAGE):
@@ -287,6 +296,7 @@ async def attendees_csv(request: Request) -> Response:
                     g.holder_name,
                     g.status,
                     g.tier_id,
+                    tiers.get(g.tier_id, ""),
                     g.order_id,
                     g.customer_id,
                     g.checked_in_at.isoformat() if g.checked_in_at else "",
@@ -299,6 +309,7 @@ async def attendees_csv(request: Request) -> Response:
         "holder_name",
         "status",
         "tier_id",
+        "tier",
         "order_id",
         "customer_id",
         "checked_in_at",

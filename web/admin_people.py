@@ -88,6 +88,20 @@ async def customer_detail(request: Request) -> Response:
         ),
         Links("Go to", [(f"/admin/orders?customer_id={customer_id}", "Their orders")]),
         Table(
+            "Recent orders",
+            [
+                ("label", "Order"),
+                ("event_name", "Event"),
+                ("event_starts_at", "Date"),
+                ("ticket_count", "Tickets"),
+                ("total_cents", "Total"),
+                ("status", "Status"),
+            ],
+            [{**o, "label": f"Order {o['order_id']}"} for o in rows_of(who.history)],
+            links={"label": "/admin/orders/{order_id}", "event_name": "/admin/events/{event_id}"},
+            empty="No orders yet.",
+        ),
+        Table(
             "Notes",
             [("created_at", "When"), ("kind", "Kind"), ("body", "Note"), ("author", "By")],
             rows_of(who.notes),
@@ -176,6 +190,8 @@ async def checkin(request: Request) -> Response:
         {"event_id": event_id, "limit": 200, **({"q": q} if q else {})},
     )
     here = f"/admin/checkin?event_id={event_id}"
+    event = await call(request, actor, "get_event", {"event_id": event_id})
+    tier_names = {t.id: t.name for t in event.tiers}
     actions = []
     for g in guests.guests:
         act = None
@@ -223,13 +239,17 @@ async def checkin(request: Request) -> Response:
             [
                 ("holder_name", "Holder"),
                 ("status", "Status"),
-                ("tier_id", "Tier"),
+                ("tier", "Tier"),
                 ("order_id", "Order"),
                 ("checked_in_at", "In at"),
             ],
-            rows_of(guests.guests),
+            [
+                {**g, "tier": tier_names.get(g["tier_id"], g["tier_id"])}
+                for g in rows_of(guests.guests)
+            ],
             actions=actions,
             links={"order_id": "/admin/orders/{order_id}"},
+            zone=event.timezone,
         )
     )
     return await page(

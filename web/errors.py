@@ -27,6 +27,8 @@ _API_PREFIXES = (
     "/openapi.json",
     "/events/stream",
     "/.well-known",
+    "/door/api/",
+    "/door/stream",
 )
 
 

@@ -262,7 +262,9 @@ def test_csv_exports_of_orders_and_attendees(admin: TestClient, settings: Settin
     rows = list(csv.reader(io.StringIO(orders.text)))
     assert rows[0][:4] == ["order_id", "event_id", "customer_id", "status"] and len(rows) == 3
     people = admin.get(f"/admin/events/{event_id}/attendees.csv")
-    names = [r[1] for r in csv.reader(io.StringIO(people.text))][1:]
+    table = list(csv.reader(io.StringIO(people.text)))
+    assert table[0][3:5] == ["tier_id", "tier"] and {r[4] for r in table[1:]} == {"GA"}
+    names = [r[1] for r in table][1:]
     assert sorted(names) == ["'=HYPERLINK(1)", "Ada Lovelace"]  # a formula stays text
     assert admin.get("/admin/events/999/attendees.csv").status_code == 404
     assert admin.get("/admin/orders.csv?status=" + "x" * 30).status_code == 422
@@ -366,3 +368,46 @@ def test_a_refunded_order_offers_no_second_refund(admin: TestClient, settings: S
     )
     page = admin.get(f"/admin/orders/{sale['order_id']}").text
     assert "Refund ticket" not in page and "Refund order" not in page
+
+
+def test_the_overview_charts_sales_across_events(admin: TestClient, settings: Settings) -> None:
+    event_id, (tier,) = shop(settings, [("GA", 2500, 10)])
+    body = {"tier_id": tier, "quantity": 2, "customer": {"name": "Cy"}, "payment": "cash"}
+    assert (
+        admin.post(
+            f"/api/tickets/events/{event_id}/purchase", json=body, headers=auth()
+        ).status_code
+        == 201
+    )
+    page = admin.get("/admin").text
+    assert page.count('<svg viewBox="0 0 640 240" role="img"') == 3
+    assert re.search(r'<rect [^>]*class="bar"><title>Nov 24: 2 tickets</title>', page)
+    assert re.search(r'<rect [^>]*class="bar"><title>Nov 24: 50 dollars</title>', page)
+    assert "Sales by event, last 30 days" in page and "$50.00" in page
+
+
+@pytest.mark.parametrize("zone", ["America", "../etc/passwd", "Nope/Zone", "x" * 300, ""])
+def test_a_tampered_zone_is_utc_not_an_error(
+    admin: TestClient, settings: Settings, zone: str
+) -> None:
+    event_id, _ = shop(settings, [("GA", 0, 5)])
+    made = run(
+        admin,
+        "postpone_event",
+        {
+            "event_id": str(event_id),
+            "new_starts_at": "2026-12-20T20:00",
+            "_zone": zone,
+            "_confirm": "on",
+        },
+        back=f"/admin/events/{event_id}",
+    )
+    assert made.status_code == 303
+    moved = admin.get(f"/api/events/{event_id}").json()["starts_at"]
+    assert moved.startswith("2026-12-21T01:00")  # no usable zone sent: the event's own (New York)
+    bad = run(
+        admin,
+        "create_ticket_tier",
+        {"event_id": str(event_id), "name": "X", "capacity": "-1", "_zone": zone},
+    )
+    assert bad.status_code == 422

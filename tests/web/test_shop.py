@@ -186,13 +186,15 @@ def test_paid_checkout_speaks_dollars_and_the_venue_clock(client: TestClient, se
     event_id, (tier,) = shop(settings, [("Front row", 2500, 10)])
     body = {"tier_id": tier, "quantity": 2, "customer": BUYER}
     order = client.post(f"/api/tickets/events/{event_id}/purchase", json=body).json()
-    path = order["checkout_url"].split("://", 1)[1].split("/", 1)[1]
-    page = client.get("/" + path).text
+    address = "/" + order["checkout_url"].split("://", 1)[1].split("/", 1)[1]
+    path = address.split("?", 1)[0]  # the page's address carries the buyer's token
+    page = client.get(address).text
     assert "$50.00" in page and "USD" not in page
     assert "held until" in page and "12:15 PM" in page and "UTC" not in page  # noon in New York
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
-    paid = client.post(f"/{path}/pay", data={"csrf_token": token.group(1)})
+    form = {"csrf_token": token.group(1), "access_token": order["access_token"]}
+    paid = client.post(f"{path}/pay", data=form)
     assert "Payment received" in paid.text
     tickets = re.findall(r"/my-tickets/[\w-]+/tickets/(\d+)\.pdf", paid.text)
     assert len(tickets) == 2
