@@ -285,7 +285,8 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     last = (state.get("last_intent") or {}).get("tool")
     recent = ctx.runner.spec(last) if last and last in ctx.runner.tools else None
     focus = dict(state.get("focus") or {})
-    if only_asks(text):
+    asking = only_asks(text)
+    if asking:
         # "is Maria on the do not call list?", "who's in?": a question reads, never changes
         everything = [s for s in everything if s.read_only]
     ranked_all = ctx.ranker.rank(slots, everything, focus, recent)
@@ -320,7 +321,8 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
         # "also Raj Mehta": the last change once more, for another.
         return _correct(state, text, again=True)
     weak = not ranked or ranked[0].score < WEAK
-    if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
+    pending_change = state.get("deferred") or state.get("last_intent")
+    if weak and not asking and _gives_a_value(slots) and pending_change:
         # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.
         return _correct(state, text)
     if not ranked or ranked[0].score < GUESS or nothing > NOTHING_OVER * ranked[0].score:
