@@ -103,7 +103,7 @@ ONE_TURN: list[tuple[str, str, dict[str, Any]]] = [
         "update_event",
         {"event_id": 4, "description": "Lessons at nine then open floor"},
     ),
-    ("which events are music", "list_events", {"category": "Music"}),
+    ("which events are music", "get_category_events", {"category_id": 1}),
     ("what shows are in the comedy category", "get_category_events", {"category_id": 2}),
     # more customers
     (

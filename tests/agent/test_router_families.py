@@ -93,10 +93,10 @@ SINGLE_TURNS: list[tuple[str, str, str, dict[str, Any], str | None]] = [
     ),
     # sales and orders
     (
-        "sell Carlos a pair of VIP tickets for jazz",
+        "sell Carlos a pair of VIP tickets for jazz, cash",
         "staff",
         "purchase_tickets",
-        {"event_id": 1, "tier_id": 2, "quantity": 2},
+        {"event_id": 1, "tier_id": 2, "quantity": 2, "payment": "cash"},
         None,
     ),
     ("sell Carlos some comedy tickets", "staff", "purchase_tickets", {}, "value"),
@@ -331,10 +331,10 @@ SINGLE_TURNS: list[tuple[str, str, str, dict[str, Any], str | None]] = [
         {"name": "The Annex", "capacity": 80},
         None,
     ),
-    ("show me Mike Brown's ticket for jazz", "staff", "get_ticket_qr", {"ticket_id": 7}, None),
+    ("show me Mike Brown's QR code for jazz", "staff", "get_ticket_qr", {"ticket_id": 7}, None),
     ("is Jane Smith's ticket still valid", "staff", "get_ticket", {}, None),
     ("how are sales going", "staff", "get_event_sales", {}, "value"),
-    ("who belongs to jane.smith@example.com", "staff", "search_customers", {}, None),
+    ("who belongs to jane.smith@example.com", "staff", "lookup_customer", {}, None),
     ("which VIPs do we have", "staff", "search_customers", {"vip": True}, None),
     (
         "Rosa Martinez no longer works here, drop her from the team",
@@ -429,7 +429,9 @@ async def test_a_missing_name_is_asked_and_the_answer_fills_name_and_email(say: 
 async def test_some_tickets_asks_how_many(say: Say) -> None:
     asked = await say("sell Carlos some comedy tickets")
     assert asked.awaiting == "value" and asked.speech == "How many?"
-    sold = await say("three")
+    paid = await say("three")  # a paid tier: how it is paid decides whether tickets are issued
+    assert paid.awaiting == "value" and paid.speech == "Cash, card or comp?"
+    sold = await say("cash")
     assert sold.tool == "purchase_tickets" and sold.success
     assert sold.arguments["quantity"] == 3 and sold.arguments["event_id"] == 2
 
