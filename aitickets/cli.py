@@ -24,6 +24,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(production.UnsafeForProduction(unsafe), file=sys.stderr)
         return 2
     _default_public_url(args.host, args.port)
+    import threading
+
+    threading.Thread(target=_warm_voice, name="voice-warm", daemon=True).start()
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -36,6 +39,25 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _warm_voice() -> None:
+    """Load the voice agent's heavy parts while the server starts (LangGraph, the router's
+    fitted model, the LLM client's library when a key is set), not on the first caller's turn,
+    which has a 2 s budget with an LLM."""
+    import logging
+
+    try:
+        import agent.service  # noqa: F401  (LangGraph and the graph)
+        from agent.router.rank import Ranker
+        from aitickets.settings import get_settings
+        from tools import registry
+
+        Ranker.build(registry)
+        if get_settings().openrouter_api_key:
+            import langchain_openai  # noqa: F401
+    except Exception:  # the first turn will load them instead
+        logging.getLogger("aitickets.voice").exception("could not warm the voice agent")
 
 
 def _default_public_url(host: str, port: int) -> None:

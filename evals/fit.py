@@ -149,11 +149,22 @@ class _PerTurn:
         self.number += 1
         if self.recorder.log and isinstance(expected, str):
             self.out.append((expected, self.recorder.log[-1]))
-            self.said.setdefault(expected, []).append(text)
+            if not _answers_a_question(self.transcript, self.number - 1):
+                self.said.setdefault(expected, []).append(text)
         return reply
 
     async def aclose(self) -> None:
         await self.agent.aclose()
+
+
+def _answers_a_question(transcript: Any, index: int) -> bool:
+    """Whether turn `index` answers the question the turn before it asked ("cash", an email
+    spelled out, "yes"): said for a tool, but not words that ask for it."""
+    if index == 0:
+        return False
+    before = transcript.turns[index - 1].expect.awaiting
+    asked = before if isinstance(before, list) else [before] if before else []
+    return any(kind in ("value", "choice", "confirmation") for kind in asked)
 
 
 def _pairs(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:

@@ -9,16 +9,18 @@ logged): a Redis outage must not take the box office down with it.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import re
 import time
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
+    from limits.aio.storage import Storage
     from limits.aio.strategies import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 # How long a request waits for Redis before the limit is skipped (a dead Redis must stay cheap).
 REDIS_TIMEOUT_SECONDS = 0.5
 _WARN_EVERY_SECONDS = 60.0
+SWEEP_SECONDS = 1.0  # how often the in-process store drops expired windows
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,42 @@ class Rate:
 
         # `limits` counts whole seconds: a window of 1.5 s becomes 2 s (slightly stricter).
         return RateLimitItemPerSecond(self.requests, max(1, math.ceil(self.seconds)))
+
+
+def address_key(address: str) -> str:
+    """What a per-address limit counts under: the address itself, or for IPv6 its /64, which one
+    subscriber usually holds whole (counting each of its addresses apart would let one client
+    rotate through billions of them)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+@cache
+def _memory_storage_class() -> type[Storage]:
+    from limits.aio.storage import MemoryStorage
+
+    class SweptMemoryStorage(MemoryStorage):
+        """`limits`' in-process store sweeps every key for expired windows on each hit: work in
+        proportion to the addresses seen, per request, which an attacker with many addresses
+        would turn against us. This one sweeps at most once per SWEEP_SECONDS (a key past its
+        window is also dropped when it is next read, so nothing is counted wrongly)."""
+
+        _swept_at = -math.inf
+
+        async def _MemoryStorage__schedule_expiry(self) -> None:  # the parent's private hook
+            now = time.monotonic()
+            if now - self._swept_at >= SWEEP_SECONDS:
+                self._swept_at = now
+                await super()._MemoryStorage__schedule_expiry()  # type: ignore[misc]
+
+    return SweptMemoryStorage
 
 
 def storage_uri(redis_url: str) -> str:
@@ -85,7 +124,7 @@ class RateLimits:
 
     def _strategy(self) -> RateLimiter:
         if self._limiter is None:
-            from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+            from limits.aio.storage import RedisStorage
             from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
             storage: Storage
@@ -106,7 +145,7 @@ class RateLimits:
                     connection_pool=self._pool,
                 )
             else:
-                storage = MemoryStorage(wrap_exceptions=True)
+                storage = _memory_storage_class()(wrap_exceptions=True)
             self._limiter = SlidingWindowCounterRateLimiter(storage)
         return self._limiter
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aitickets.errors import Forbidden
 from aitickets.settings import Settings
-from integrations.ratelimit import RateLimits
+from integrations.ratelimit import RateLimits, address_key
 from persistence.models import DomainEvent
 
 from .registry import ROLE_RANK, Role
@@ -65,12 +65,16 @@ class ToolContext:
     def now(self) -> datetime:
         return self.clock()
 
+    def client_key(self) -> str:
+        """The client's address as per-address limits count it (an IPv6 client by its /64)."""
+        return address_key(self.client or "local")
+
     def requester(self) -> str:
         """Who a per-caller quota is kept for: the API key when there is one (a valid credential),
         else the client's address."""
         if self.actor.key_id is not None:
             return f"key:{self.actor.key_id}"
-        return f"addr:{self.client or 'local'}"
+        return f"addr:{self.client_key()}"
 
     def require(self, role: Role, doing: str) -> None:
         if not self.actor.at_least(role):

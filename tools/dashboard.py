@@ -178,6 +178,11 @@ async def get_event_dashboard(ctx: ToolContext, args: DashboardRef) -> EventDash
     read_only=True,
     examples=["how many are in now"],
     http=HttpRoute("GET", "/api/events/{event_id}/dashboard/live"),
+    voice=speaks(
+        say=lambda d, a, s: (
+            f"{d['checked_in']} of {d['expected']} are in for {s.event_name(d.get('event_id'))}."
+        )
+    ),
 )
 async def get_live_counts(ctx: ToolContext, args: DashboardRef) -> LiveCountsOut:
     """The live check-in counter of an event's dashboard: admitted, expected, sold, and the

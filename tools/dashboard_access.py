@@ -109,7 +109,7 @@ async def _sign_in_attempt(ctx: ToolContext) -> None:
     rate = Rate.parse(ctx.settings.rate_limit_auth)
     if rate is None or ctx.actor.at_least("staff"):
         return
-    wait = await ctx.limits.hit(rate, "auth", ctx.client or "local")
+    wait = await ctx.limits.hit(rate, "auth", ctx.client_key())  # web/limits.py's window
     if wait:
         raise RateLimited(
             f"Too many sign-in attempts from your address; try again in {wait_text(wait)}.",

@@ -12,7 +12,8 @@
   keys is soon refused, while valid keys behind the same address (a door behind one NAT) go on
   working. The dashboard sign-in tools draw on the same window themselves, whatever the surface.
 
-Windows are kept by integrations/ratelimit.py (this process, or Redis when `REDIS_URL` is set).
+Windows are kept by integrations/ratelimit.py (this process, or Redis when `REDIS_URL` is set),
+per address, an IPv6 client by its /64.
 Every refusal is 429 with the real wait in `Retry-After` and the usual error body.
 """
 
@@ -30,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aitickets.errors import TicketsError
 from aitickets.settings import Settings
-from integrations.ratelimit import Rate, RateLimits, wait_text
+from integrations.ratelimit import Rate, RateLimits, address_key, wait_text
 from tools.context import CLIENT_ADDRESS
 
 from .body_limit import BodyLimitMiddleware
@@ -214,11 +215,12 @@ class RateLimitMiddleware:
         kind = await credential(scope)
         if kind == VALID:
             return 0.0
+        key = address_key(client)
         waits: list[float] = [0.0]
         if self.public is not None:
-            waits.append(await limits.hit(self.public, "public", client))
-        if kind == INVALID and self.auth is not None:
-            waits.append(await limits.hit(self.auth, "auth", client))
+            waits.append(await limits.hit(self.public, "public", key))
+        if kind == INVALID and self.auth is not None:  # the sign-in tools draw on it too
+            waits.append(await limits.hit(self.auth, "auth", key))
         return max(waits)
 
 

@@ -21,6 +21,7 @@ from ..state import Intent, Outcome, Pending, State
 
 # The ranker's scores are probabilities over the tools and "no tool" (router/rank.py).
 CONFIDENT = 0.6  # a local choice this sure never asks the LLM
+MAX_ANSWER_WORDS = 10  # a value said in more words than this may be a new request
 NOT_UNDERSTOOD = (
     "Sorry, I didn't get that. Try something like: check in John Smith, or how many are left "
     "for tonight."
@@ -78,8 +79,6 @@ def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
     if pending["kind"] == "value":
         if is_no(text) or is_undo(text):
             return None
-        if _looks_like_command(text, ctx):
-            return None
         field = pending.get("field", "")
         spec = ctx.runner.spec(intent["tool"])
         info = spec.input_model.model_fields.get(field)
@@ -87,6 +86,11 @@ def _answer(pending: Pending, text: str, ctx: AgentContext) -> Intent | None:
         for choice in _literals(info.annotation) if info is not None else []:
             if re.search(rf"\b{re.escape(str(choice))}\b", text, re.I):
                 given = choice  # "cash", when asked "cash, card or comp?"
+        # The value asked for, said in a few words, is the answer ("ben dot cole at example dot
+        # com" reads like a waitlist request to the text model, and answers the question).
+        short_answer = given is not None and len(words(text)) <= MAX_ANSWER_WORDS
+        if not short_answer and _looks_like_command(text, ctx, intent["tool"]):
+            return None
         if given is not None:  # "it's omar@x.com", "five five five, oh one oh …", "number 43"
             arguments[field] = given
             return {**intent, "arguments": arguments, "routed_by": "memory"}
@@ -120,9 +124,10 @@ def _spoken_name(text: str) -> str | None:
     return head
 
 
-def _looks_like_command(text: str, ctx: AgentContext) -> bool:
-    """A whole new request rather than the missing value: the words alone ask for a tool."""
-    return len(words(text)) >= 3 and ctx.ranker.looks_like_request(text)
+def _looks_like_command(text: str, ctx: AgentContext, pending_tool: str | None = None) -> bool:
+    """A whole new request rather than the missing value: the words alone ask for a tool (not
+    the one whose question is pending)."""
+    return len(words(text)) >= 3 and ctx.ranker.looks_like_request(text, pending_tool)
 
 
 def _pick(options: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
@@ -214,8 +219,9 @@ def _undo(state: State) -> dict[str, Any]:
 
 
 WEAK = 0.35  # below this, a sentence that gives a value goes on the last request
-SURE_CHANGE = 0.6  # below this, a change is asked back ("Do you want me to …?"), not guessed
-GUESS = 0.15  # below this, nothing is: the sentence is about none of the tools
+SURE_CHANGE = 0.45  # below this, a change is asked back ("Do you want me to …?"), not guessed
+GUESS = 0.1  # below this, nothing is: the sentence is about none of the tools
+NOTHING_OVER = 2.0  # "no tool" this many times likelier than the best tool: nothing is done
 FOLLOW_UP_MAX = 0.5  # "and …" this sure of another tool is a new request
 
 
@@ -317,7 +323,7 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     if weak and _gives_a_value(slots) and (state.get("deferred") or state.get("last_intent")):
         # "to next Wednesday at 9": a fragment that only gives a value goes on the last request.
         return _correct(state, text)
-    if not ranked or ranked[0].score < max(GUESS, nothing):
+    if not ranked or ranked[0].score < GUESS or nothing > NOTHING_OVER * ranked[0].score:
         return said(NOT_UNDERSTOOD, success=False)  # every tool counts against the sentence
     top_spec = ctx.runner.spec(ranked[0].tool)
     if not top_spec.read_only and ctx.ranker.forbids(text, top_spec.name):

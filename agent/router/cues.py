@@ -42,10 +42,14 @@ def yes_no_question(text: str) -> bool:
     return asks and not ORDER_TOO.search(text) and not any(IMPERATIVE.match(c) for c in clauses)
 
 
+# Words a clause may open with before its question: "so what's comedy hour made now".
+_LEAD = re.compile(r"^\s*(?:(?:so|ok|okay|and|um|uh|well|right|oh|hey|sorry)\b[\s,]*)+", re.I)
+
+
 def only_asks(text: str) -> bool:
     """A question and nothing else: "is Mike here?", "who's checked in for jazz?" — not "can
     you check Mike in?" nor "is Sarah here? check her in"."""
-    clauses = [c for c in re.split(r"[,;.!?]\s*", text) if c.strip()]
+    clauses = [_LEAD.sub("", c) for c in re.split(r"[,;.!?]\s*", text) if c.strip()]
     wh = any(WH.match(c.lower()) for c in clauses)
     ordered = ORDER_TOO.search(text) or any(IMPERATIVE.match(c) for c in clauses)
     return yes_no_question(text) or (wh and not ordered)

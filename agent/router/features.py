@@ -50,8 +50,9 @@ _SHOWY = frozenset(
 )
 NAMES = (
     "nothing",  # 1 for "no tool at all", 0 for every tool: how readily nothing is chosen
-    "declared",  # how well the sentence says the words the tool's voice declares (declared.py)
+    "rules",  # the hand-written reading of the sentence (rules.py), as one feature among these
     "needs_unsaid",
+    "ids_unknown",
     "gives_taken",
     "gives_untaken",
     "show_no_place",
@@ -92,6 +93,27 @@ class Sentence:
         ) or bool(focus.get("customer_id"))
 
 
+# Where a required id can come from besides the focus: what the sentence names.
+_NAMED_BY: dict[str, Callable[[Slots], bool]] = {
+    "event_id": lambda s: bool(s.shows or s.show_word or s.day or s.event_pronoun),
+    "customer_id": lambda s: bool(s.people or s.pronoun or s.relation or s.email or s.phone),
+    "ticket_id": lambda s: bool(s.people or s.pronoun or s.relation),
+    "tier_id": lambda s: bool(s.tier_keys),
+    "order_id": lambda s: bool(s.people or s.pronoun),
+    "related_id": lambda s: len(s.people) >= 2 or bool(s.relation),
+    "promo_code_id": lambda s: bool(s.code),
+    "member_id": lambda s: bool(s.team),
+}
+
+
+def _known(field: str, s: Sentence) -> bool:
+    """Whether a required id can be had: said ("ticket 42"), named, or in the focus."""
+    if field in s.made or field.removesuffix("_id") in s.slots.ids:
+        return True
+    named = _NAMED_BY.get(field)
+    return named is not None and named(s.slots)
+
+
 def features(spec: ToolSpec, s: Sentence) -> dict[str, float]:
     slots = s.slots
     fields = spec.input_model.model_fields
@@ -102,6 +124,10 @@ def features(spec: ToolSpec, s: Sentence) -> dict[str, float]:
     f["needs_unsaid"] = sum(
         1 for n in required if n in _SAID and n not in s.made and not _SAID[n](slots)
     )
+    f["ids_unknown"] = sum(1 for n in required if n.endswith("_id") and not _known(n, s))
+    contact = names & {"email", "phone"}
+    if contact and names <= contact | {"limit", "offset"} and not (slots.email or slots.phone):
+        f["ids_unknown"] += 1  # a look-up by email or phone, and neither is said
     gives = [takes for said, takes in _GIVES if said(slots)]
     f["gives_taken"] = sum(1 for takes in gives if takes & names)
     f["gives_untaken"] = sum(1 for takes in gives if not takes & names)
@@ -129,5 +155,8 @@ def features(spec: ToolSpec, s: Sentence) -> dict[str, float]:
     party = spec.voice.group
     f["group_party"] = float(party and s.group) - float(party and not s.group)
     one_tier = s.one_tier
-    f["one_tier"] = float(one_tier and "tier_id" in names) - float(one_tier and spec.voice.all_of)
+    # "kill early bird on salsa": a tool about one tier, not every tier of the show
+    f["one_tier"] = float(one_tier and "tier_id" in required) - float(
+        one_tier and spec.voice.all_of
+    )
     return f

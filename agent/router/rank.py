@@ -16,11 +16,11 @@ from tools.registry import Registry, ToolSpec
 from tools.voice import training_utterances
 
 from . import cues
-from .declared import declared, sentence_stems
 from .features import NAMES, Sentence, features
 from .lexicon import Lexicon
 from .lexicon import build as build_lexicon
 from .model import NONE, TextModel, load_or_fit
+from .rules import scores as rule_scores
 from .slots import Slots
 
 WEIGHTS = Path(__file__).with_name("weights.json")
@@ -57,13 +57,20 @@ def weights(path: Path = WEIGHTS) -> dict[str, float]:
     return {k: float(v) for k, v in loaded["weights"].items()}
 
 
+_BUILT: dict[frozenset[str], Ranker] = {}
+
+
 class Ranker:
     def __init__(self, model: TextModel, weights: dict[str, float], lexicon: Lexicon) -> None:
         self.model, self.weights, self.lexicon = model, weights, lexicon
 
     @classmethod
     def build(cls, registry: Registry) -> Ranker:
-        return cls(load_or_fit(corpus(registry)), weights(), build_lexicon(registry))
+        """One ranker per set of tools: the text model, its weights and the declared words."""
+        key = frozenset(spec.name for spec in registry)
+        if key not in _BUILT:
+            _BUILT[key] = cls(load_or_fit(corpus(registry)), weights(), build_lexicon(registry))
+        return _BUILT[key]
 
     def margins(self, text: str) -> dict[str, float]:
         return self.model.scores(text)
@@ -77,11 +84,12 @@ class Ranker:
                 return True
         return False
 
-    def looks_like_request(self, text: str) -> bool:
-        """Whether the words alone ask for some tool (a new request, not a value)."""
+    def looks_like_request(self, text: str, besides: str | None = None) -> bool:
+        """Whether the words alone ask for some tool other than `besides` (the one whose
+        question is pending: more words for it are an answer, not a new request)."""
         margins = self.margins(text)
         best = max(margins, key=margins.__getitem__)
-        return best != NONE and margins[best] > 0
+        return best not in (NONE, besides) and margins[best] > 0
 
     def table(
         self,
@@ -92,14 +100,14 @@ class Ranker:
     ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
         """The text margins, and every tool's features with its margin under "text"."""
         margins = self.margins(slots.text)
-        stems = sentence_stems(slots)
+        rules = rule_scores(slots, self.lexicon, specs, focus, recent)
         floor = min(margins.values())
         sentence = Sentence(slots, focus or {}, recent)
         rows = {}
         for spec in specs:
             row = features(spec, sentence)
             row[TEXT] = margins.get(spec.name, floor)
-            row["declared"] = declared(spec, slots, stems, self.lexicon)
+            row["rules"] = rules.get(spec.name, 0.0)
             rows[spec.name] = row
         rows[NONE] = {TEXT: margins.get(NONE, floor), "nothing": 1.0}
         return margins, rows

@@ -201,7 +201,7 @@ async def test_sale_with_words_for_numbers_and_tier(say: Say) -> None:
     assert reply.success
     assert reply.arguments["quantity"] == 2 and reply.arguments["tier_id"] == 2
     assert reply.arguments["customer"]["name"] == "Maria Garcia"
-    assert reply.speech == "Sold 2 tickets to Maria Garcia for Jazz Night, for $120."
+    assert reply.speech == "Sold 2 tickets to Maria Garcia for Jazz Night, for $120 cash."
 
 
 async def test_filler_and_word_order_do_not_matter(say: Say) -> None:

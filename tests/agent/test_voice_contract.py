@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from agent.router.model import _chars, _words, fit
+from agent.router.model import C, _chars, _words, fit
 from agent.router.rank import corpus
 from tests.agent.conftest import Say
 from tests.conftest import Call
@@ -53,7 +53,7 @@ def test_the_text_model_scores_as_scikit_learn_does() -> None:
     word = TfidfVectorizer(analyzer=_words, sublinear_tf=True)
     char = TfidfVectorizer(analyzer=_chars, sublinear_tf=True, min_df=2)
     x = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
-    reference = LinearSVC(C=1.0, random_state=0).fit(x, labels)
+    reference = LinearSVC(C=C, random_state=0).fit(x, labels)
     for sentence in ("is jon smith here yet", "let mike in", "give sarah her money back"):
         row = hstack([word.transform([sentence]), char.transform([sentence])]).tocsr()
         expected = dict(zip(reference.classes_, reference.decision_function(row)[0], strict=True))
