@@ -160,6 +160,8 @@ def test_the_dashboard_fits_a_phone(page: Any, settings: Settings) -> None:
     page.goto("/dashboard/1/login")
     page.get_by_label("Your mobile number").fill("(555) 010-0199")
     page.get_by_role("button", name="Text me a code").click()
+    # The code's form is shown once the text is in the outbox (reading it sooner races the click).
+    page.get_by_label(re.compile("6-digit code")).wait_for()
     # The admin listing hides sign-in codes: read the text as the phone gets it, from the outbox.
     conn = sqlite3.connect(settings.resolved_database_url.split("///", 1)[1])
     try:

@@ -126,6 +126,8 @@ def test_promoter_opens_the_dashboard_through_a_texted_code(  # type: ignore[no-
     page.wait_for_url(re.compile(r"/dashboard/1/login$"))
     page.get_by_label("Your mobile number").fill("(555) 010-0199")
     page.get_by_role("button", name="Text me a code").click()
+    # The code's form is shown once the text is in the outbox (reading it sooner races the click).
+    page.get_by_label(re.compile("6-digit code")).wait_for()
     # The admin listing hides sign-in codes: read the text as the phone gets it, from the outbox.
     conn = sqlite3.connect(settings.resolved_database_url.split("///", 1)[1])
     try:
