@@ -26,7 +26,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     _default_public_url(args.host, args.port)
     import threading
 
-    threading.Thread(target=_warm_voice, name="voice-warm", daemon=True).start()
+    if os.environ.get("AITICKETS_WARM_VOICE", "1") != "0":
+        threading.Thread(target=_warm_voice, name="voice-warm", daemon=True).start()
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -41,12 +42,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+WARM_AFTER_SECONDS = 2.0
+
+
 def _warm_voice() -> None:
     """Load the voice agent's heavy parts while the server starts (LangGraph, the router's
     fitted model, the LLM client's library when a key is set), not on the first caller's turn,
     which has a 2 s budget with an LLM."""
     import logging
+    import time
 
+    time.sleep(WARM_AFTER_SECONDS)  # let the server answer first: start-up stays about a second
     try:
         import agent.service  # noqa: F401  (LangGraph and the graph)
         from agent.router.rank import Ranker
