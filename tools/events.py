@@ -112,6 +112,12 @@ class PostponeEventIn(In):
         return self
 
 
+NO_REFUND = (
+    r"\b(?:don'?t|do not|not|no|never|without|hold off on|no need to)\b(?:\s+\w+){0,3}?\s+"
+    r"refund|\bno refunds?\b|\brefunds? (?:later|after|can wait)\b"
+)
+
+
 class CancelEventIn(In):
     event_id: Id
     refund_tickets: bool = True
@@ -425,6 +431,8 @@ async def postpone_event(ctx: ToolContext, args: PostponeEventIn) -> EventOut:
         "cancel the event|cancel the show|call off|cancel tonight|cancel jazz|cancel|is off|"
         "is cancelled|is canceled|not happening|refund everyone|refund everybody|called off",
         "cancel",
+        # "cancel it but don't refund yet": a cancellation that keeps the money, never refunds
+        flags={"refund_tickets": (r"$^", NO_REFUND)},
     ),
 )
 async def cancel_event(ctx: ToolContext, args: CancelEventIn) -> CancelEventOut:

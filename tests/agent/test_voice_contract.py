@@ -110,3 +110,11 @@ async def test_times_are_said_in_the_venues_zone(say: Say, call: Call) -> None:
     )
     reply = await say("when is prairie songs?", as_="admin")
     assert "7:30 pm" in reply.speech, reply.speech
+
+
+async def test_a_cancellation_told_not_to_refund_keeps_the_money(say: Say, call: Call) -> None:
+    asked = await say("cancel comedy hour, but don't refund anyone yet")
+    assert asked.awaiting == "confirmation" and asked.arguments.get("refund_tickets") is False
+    done = await say("yes")
+    assert done.success and done.data["tickets_refunded"] == 0
+    assert (await call("get_event", event_id=2)).status == "cancelled"
