@@ -154,7 +154,9 @@ def _about(d: Data, a: Data, s: Speaks) -> str:
     read_only=True,
     examples=["show the about page", "what does our mission say"],
     http=HttpRoute("GET", "/api/about"),
-    voice=speaks("about page|what does our mission|show the about", "about mission", say=_about),
+    voice=speaks(
+        "about page|what does our mission|show the about", "about mission", say=_about, phone=True
+    ),
 )
 async def get_about_page(ctx: ToolContext, args: GetAboutPageIn) -> GetAboutPageOut:
     """The About page: every section (hero, mission, story, values, contact, social, faq; empty
@@ -306,7 +308,7 @@ async def remove_team_member(ctx: ToolContext, args: RemoveTeamMemberIn) -> Team
     read_only=True,
     examples=["who is on the team", "list the team members"],
     http=HttpRoute("GET", "/api/about/team"),
-    voice=speaks("who is on the team|list the team|team members", "team"),
+    voice=speaks("who is on the team|list the team|team members", "team", phone=True),
 )
 async def list_team_members(ctx: ToolContext, args: ListTeamMembersIn) -> ListTeamMembersOut:
     """The team shown on the About page, in display order, with titles and bios."""

@@ -203,6 +203,7 @@ def _emit_tagging(ctx: ToolContext, event: Event, changed: list[int]) -> None:
         "what categories|which categories|list categories|categories we have|"
         "categories do we|all the categories|categories we use|sort shows into",
         "categories category",
+        phone=True,
     ),
 )
 async def list_categories(ctx: ToolContext, args: ListCategoriesIn) -> ListCategoriesOut:
@@ -379,6 +380,7 @@ async def remove_event_categories(ctx: ToolContext, args: EventCategoriesIn) -> 
         "what kind of event|categories is in|categories is it in|categories does have|"
         "what tags|which tags|tagged as|what genre",
         "kind",
+        phone=True,
     ),
 )
 async def get_event_categories(ctx: ToolContext, args: EventRefIn) -> EventCategoriesOut:
@@ -395,6 +397,7 @@ async def get_event_categories(ctx: ToolContext, args: EventRefIn) -> EventCateg
     voice=speaks(
         "what comedy|what jazz|events in category|shows in the category|events in the category",
         "category",
+        phone=True,
     ),
 )
 async def get_category_events(ctx: ToolContext, args: GetCategoryEventsIn) -> GetCategoryEventsOut:

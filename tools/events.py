@@ -255,6 +255,7 @@ def _events(d: Data, a: Data, s: Speaks) -> str:
         "event show schedule",
         say=_events,
         slots={"category": "category_name"},
+        phone=True,
     ),
 )
 async def list_events(ctx: ToolContext, args: ListEventsIn) -> ListEventsOut:
@@ -307,6 +308,7 @@ def _event(d: Data, a: Data, s: Speaks) -> str:
         "finish|when does end|next show|next event",
         "when",
         say=_event,
+        phone=True,
     ),
 )
 async def get_event(ctx: ToolContext, args: EventRef) -> EventOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -16,30 +17,19 @@ from persistence.models import StaffPhone
 
 from .common import Id, In, Out, Phone, normalise_phone, one_line
 from .context import Actor, ToolContext
-from .registry import HttpRoute, tool
+from .registry import HttpRoute, registry, tool
 
 PhoneRole = Literal["staff", "admin"]
 
-# What a caller whose number is not a staff phone may do: ask about events, the venue and the
-# organisation, and join a waitlist. Nothing that sells, refunds or reads customers, although
-# the public role could buy free tickets through the website.
-PHONE_PUBLIC_TOOLS = frozenset(
-    {
-        "list_events",
-        "get_event",
-        "get_event_categories",
-        "list_categories",
-        "get_category_events",
-        "get_ticket_availability",
-        "list_ticket_tiers",
-        "list_venues",
-        "get_venue",
-        "get_about_page",
-        "list_team_members",
-        "join_waitlist",
-    }
-)
-PHONE_PUBLIC = Actor(name="phone-caller", role="public", tools=PHONE_PUBLIC_TOOLS)
+
+@cache
+def phone_public() -> Actor:
+    """Who a caller whose number is not a staff phone is: the public, limited to the tools whose
+    voice says the public phone line may use them (`speaks(phone=True)`: events, the venue, the
+    organisation, joining a waitlist) — nothing that sells, refunds or reads customers, although
+    the public role could buy free tickets through the website."""
+    allowed = frozenset(spec.name for spec in registry if spec.voice.phone)
+    return Actor(name="phone-caller", role="public", tools=allowed)
 
 
 class AddStaffPhoneIn(In):
@@ -135,7 +125,7 @@ async def phone_actor(db: Database, number: str | None) -> Actor:
         with contextlib.suppress(ValueError):  # "anonymous", "client:…", a withheld number
             phone = normalise_phone(number)
     if phone is None:
-        return PHONE_PUBLIC
+        return phone_public()
     async with db.sessions() as session:
         row = (
             await session.execute(
@@ -145,5 +135,5 @@ async def phone_actor(db: Database, number: str | None) -> Actor:
             )
         ).first()
     if row is None:
-        return PHONE_PUBLIC
+        return phone_public()
     return Actor(name=f"phone:{row.name or row.id}", role=row.role)

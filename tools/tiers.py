@@ -141,6 +141,7 @@ def _tiers(d: Data, a: Data, s: Speaks) -> str:
         "ticket options|kinds of tickets|types of tickets|kind of tickets",
         "tier price cost",
         say=_tiers,
+        phone=True,
     ),
 )
 async def list_ticket_tiers(ctx: ToolContext, args: EventTiersIn) -> ListTiersOut:
@@ -176,6 +177,7 @@ def _availability(d: Data, a: Data, s: Speaks) -> str:
         "remaining|availability|any left|how many tickets are left",
         "left remain available capacity",
         say=_availability,
+        phone=True,
     ),
 )
 async def get_ticket_availability(ctx: ToolContext, args: EventTiersIn) -> AvailabilityOut:

@@ -92,7 +92,9 @@ async def create_venue(ctx: ToolContext, args: CreateVenueIn) -> VenueOut:
     read_only=True,
     examples=["list our venues", "what venues do we have"],
     http=HttpRoute("GET", "/api/venues"),
-    voice=speaks("list venues|which venues|venues do we|all our venues|how many venues", "venue"),
+    voice=speaks(
+        "list venues|which venues|venues do we|all our venues|how many venues", "venue", phone=True
+    ),
 )
 async def list_venues(ctx: ToolContext, args: Page) -> ListVenuesOut:
     """List venues by name, a page at a time."""
@@ -113,6 +115,7 @@ async def list_venues(ctx: ToolContext, args: Page) -> ListVenuesOut:
         "tell me about the venue|venue details|address of|where is the venue|venue address|"
         "where are we located|how big is the",
         "venue",
+        phone=True,
     ),
 )
 async def get_venue(ctx: ToolContext, args: VenueRef) -> VenueOut:

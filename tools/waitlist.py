@@ -212,6 +212,7 @@ def _waitlist_place(d: Data, a: Data, s: Speaks) -> str:
         patterns=(r"^\s*(?:please\s+)?(?:wait-?list|waiting-list)\s+(?!for\b|of\b)\w",),
         say=_waitlist_place,
         slots={"name": "person_name"},
+        phone=True,
     ),
 )
 async def join_waitlist(ctx: ToolContext, args: JoinWaitlistIn) -> WaitlistPlaceOut:

@@ -18,7 +18,7 @@ from tests.conftest import Call
 from tests.factories import make_event, make_tier
 from tools import registry
 from tools.runner import ToolRunner
-from tools.staff_phones import PHONE_PUBLIC, PHONE_PUBLIC_TOOLS, phone_actor
+from tools.staff_phones import phone_actor, phone_public
 
 
 async def test_add_normalises_the_number_and_a_second_add_changes_the_role(
@@ -70,17 +70,17 @@ async def test_the_phone_line_knows_staff_and_treats_everyone_else_as_public(
     manager = await phone_actor(db, "+15550100199")
     assert manager.role == "admin" and manager.tools is None and manager.name == "phone:manager"
     for caller in ("+15550100100", "anonymous", "client:browser", "", None):
-        assert await phone_actor(db, caller) == PHONE_PUBLIC
+        assert await phone_actor(db, caller) == phone_public()
 
 
 def test_the_public_callers_tools_are_public_and_change_no_tickets() -> None:
-    assert {spec.name for spec in registry} >= PHONE_PUBLIC_TOOLS
-    for name in PHONE_PUBLIC_TOOLS:
+    assert {spec.name for spec in registry} >= phone_public().tools
+    for name in phone_public().tools:
         spec = registry.get(name)
         assert spec.role == "public"
         assert spec.read_only or name == "join_waitlist"
-    assert "purchase_tickets" not in PHONE_PUBLIC_TOOLS
-    assert "join_waitlist" in PHONE_PUBLIC_TOOLS and "list_events" in PHONE_PUBLIC_TOOLS
+    assert "purchase_tickets" not in phone_public().tools
+    assert "join_waitlist" in phone_public().tools and "list_events" in phone_public().tools
 
 
 async def test_the_runner_holds_an_actor_to_its_allow_list(
@@ -88,14 +88,14 @@ async def test_the_runner_holds_an_actor_to_its_allow_list(
 ) -> None:
     event = await make_event(db)
     tier = await make_tier(db, event, capacity=10, price_cents=0)
-    shown = await runner.call("get_event", {"event_id": event}, PHONE_PUBLIC)
+    shown = await runner.call("get_event", {"event_id": event}, phone_public())
     assert shown.id == event
     buyer = {"name": "Ann", "email": "ann@example.com"}
     purchase = {"event_id": event, "tier_id": tier, "quantity": 1, "customer": buyer}
     with pytest.raises(Forbidden, match="may not use purchase_tickets"):
-        await runner.call("purchase_tickets", purchase, PHONE_PUBLIC)
-    narrowed = runner.narrowed(PHONE_PUBLIC_TOOLS)
-    assert {s.name for s in narrowed.tools} == PHONE_PUBLIC_TOOLS
+        await runner.call("purchase_tickets", purchase, phone_public())
+    narrowed = runner.narrowed(phone_public().tools)
+    assert {s.name for s in narrowed.tools} == phone_public().tools
     with pytest.raises(NotFound):
         narrowed.spec("purchase_tickets")
 
