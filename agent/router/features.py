@@ -2,7 +2,7 @@
 sentence (and the conversation's focus) give the tool what it needs, does the sentence give
 values the tool has no place for, is it a question put to a tool that changes things, does it go
 on with the last turn. Each feature is a named number; how much each counts is fitted
-(`fit.py`), never set by hand."""
+(`evals/fit.py`), never set by hand."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ _PARTICLES = frozenset(["in", "on", "off", "up", "about"])
 
 def _phrase(text: str) -> tuple[str, ...]:
     keep = ("in", "on", "off", "up", "about")
-    # The same words a sentence keeps (rank._stems): pronouns are slots, not signals.
+    # The same words a sentence keeps (rules._stems): pronouns are slots, not signals.
     return tuple(
         stem(w) for w in words(text) if (w not in STOP or w in keep) and w not in PERSON_PRONOUNS
     )
