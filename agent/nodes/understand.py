@@ -21,6 +21,25 @@ from ..state import Intent, Outcome, Pending, State
 
 # The ranker's scores are probabilities over the tools and "no tool" (router/rank.py).
 CONFIDENT = 0.6  # a local choice this sure never asks the LLM
+# Words a phone number is read out in ("five five five, oh one oh …").
+_DIGIT_WORDS = frozenset(
+    [
+        "zero",
+        "oh",
+        "o",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "double",
+        "triple",
+    ]
+)
 MAX_ANSWER_WORDS = 10  # a value said in more words than this may be a new request
 NOT_UNDERSTOOD = (
     "Sorry, I didn't get that. Try something like: check in John Smith, or how many are left "
@@ -285,7 +304,13 @@ async def route(text: str, ctx: AgentContext, state: State) -> dict[str, Any]:
     last = (state.get("last_intent") or {}).get("tool")
     recent = ctx.runner.spec(last) if last and last in ctx.runner.tools else None
     focus = dict(state.get("focus") or {})
-    asking = only_asks(text)
+    # A phone number or an email said alone asks who it is: a look-up, never a change.
+    bare_contact = bool(slots.phone or slots.email) and not [
+        t
+        for t in slots.tokens
+        if t not in slots.consumed and t not in STOP and t not in _DIGIT_WORDS and not t.isdigit()
+    ]
+    asking = only_asks(text) or bare_contact
     if asking:
         # "is Maria on the do not call list?", "who's in?": a question reads, never changes
         everything = [s for s in everything if s.read_only]

@@ -118,3 +118,10 @@ async def test_a_cancellation_told_not_to_refund_keeps_the_money(say: Say, call:
     done = await say("yes")
     assert done.success and done.data["tickets_refunded"] == 0
     assert (await call("get_event", event_id=2)).status == "cancelled"
+
+
+async def test_a_phone_or_email_said_alone_looks_the_person_up(say: Say, call: Call) -> None:
+    for text in ("five five five oh one oh oh one oh four", "mike dot brown at example dot com"):
+        reply = await say(text, session=text)
+        assert reply.tool == "lookup_customer" and "Mike Brown" in reply.speech, reply.speech
+    assert (await call("get_customer_profile", customer_id=4)).name == "Mike Brown"
