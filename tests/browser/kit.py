@@ -4,7 +4,9 @@ desktop sizes kept in test-artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
+import re
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -116,3 +118,20 @@ def audit(page: Any, name: str) -> None:
     finally:
         if size:
             page.set_viewport_size(size)
+
+
+def texted_code(page: Any, settings: Settings) -> str:
+    """The 6-digit code a phone was just texted, read from the outbox as the phone gets it (the
+    admin listing hides sign-in codes), once the page shows the code's form: reading it sooner
+    races the click that sent it."""
+    page.get_by_label(re.compile("6-digit code")).wait_for()
+    conn = sqlite3.connect(settings.resolved_database_url.split("///", 1)[1])
+    try:
+        (body,) = conn.execute(
+            "SELECT body FROM messages WHERE channel = 'sms' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    found = re.match(r"(\d{6}) ", body)
+    assert found is not None, body
+    return found.group(1)

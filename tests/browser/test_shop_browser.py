@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,16 @@ import pytest
 
 from aitickets.settings import Settings
 from persistence.db import Database
-from tests.browser.kit import CHROMIUM, DESKTOP, PHONE, audit, live_server, overflow_px, shoot
+from tests.browser.kit import (
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    audit,
+    live_server,
+    overflow_px,
+    shoot,
+    texted_code,
+)
 from tests.conftest import ADMIN_KEY
 from tests.factories import make_event, make_tier
 
@@ -160,19 +168,8 @@ def test_the_dashboard_fits_a_phone(page: Any, settings: Settings) -> None:
     page.goto("/dashboard/1/login")
     page.get_by_label("Your mobile number").fill("(555) 010-0199")
     page.get_by_role("button", name="Text me a code").click()
-    # The code's form is shown once the text is in the outbox (reading it sooner races the click).
-    page.get_by_label(re.compile("6-digit code")).wait_for()
-    # The admin listing hides sign-in codes: read the text as the phone gets it, from the outbox.
-    conn = sqlite3.connect(settings.resolved_database_url.split("///", 1)[1])
-    try:
-        (body,) = conn.execute(
-            "SELECT body FROM messages WHERE channel = 'sms' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    finally:
-        conn.close()
-    code = re.match(r"(\d{6}) ", body)
-    assert code is not None
-    page.get_by_label(re.compile("6-digit code")).fill(code.group(1))
+    code = texted_code(page, settings)
+    page.get_by_label(re.compile("6-digit code")).fill(code)
     page.get_by_role("button", name="Open the dashboard").click()
     page.wait_for_url(re.compile(r"/dashboard/1$"))
     audit(page, "dashboard")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 
 from aitickets.settings import Settings
 from persistence.db import Database
+from tests.browser.kit import texted_code
 from tests.conftest import ADMIN_KEY, FixedClock
 from tests.factories import make_event, make_tier
 
@@ -126,17 +126,7 @@ def test_promoter_opens_the_dashboard_through_a_texted_code(  # type: ignore[no-
     page.wait_for_url(re.compile(r"/dashboard/1/login$"))
     page.get_by_label("Your mobile number").fill("(555) 010-0199")
     page.get_by_role("button", name="Text me a code").click()
-    # The code's form is shown once the text is in the outbox (reading it sooner races the click).
-    page.get_by_label(re.compile("6-digit code")).wait_for()
-    # The admin listing hides sign-in codes: read the text as the phone gets it, from the outbox.
-    conn = sqlite3.connect(settings.resolved_database_url.split("///", 1)[1])
-    try:
-        (body,) = conn.execute(
-            "SELECT body FROM messages WHERE channel = 'sms' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    finally:
-        conn.close()
-    code = re.match(r"(\d{6}) ", body).group(1)  # type: ignore[union-attr]
+    code = texted_code(page, settings)
     page.get_by_label(re.compile("6-digit code")).fill(code)
     page.get_by_role("button", name="Open the dashboard").click()
     page.wait_for_url(re.compile(r"/dashboard/1$"))
