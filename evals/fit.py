@@ -47,9 +47,9 @@ class _Recording(Ranker):
         self.log: list[dict[str, Row]] = []
 
     def table(self, *args: Any, **kwargs: Any) -> Any:
-        margins, rows = super().table(*args, **kwargs)
+        rows = super().table(*args, **kwargs)
         self.log.append(rows)
-        return margins, rows
+        return rows
 
 
 def _folds(data: dict[str, list[str]], k: int = 5) -> list[dict[str, list[str]]]:
@@ -99,7 +99,7 @@ async def _utterance_examples(data: dict[str, list[str]]) -> list[Example]:
             for label, sentences in held.items():
                 for sentence in sentences:
                     slots = extract(sentence, catalog, EVAL_NOW, tz)
-                    _, rows = ranker.table(slots, specs)
+                    rows = ranker.table(slots, specs)
                     examples.append((label, rows))
         await agent.aclose()
         await db.dispose()

@@ -1,6 +1,6 @@
 """Score every tool the session may use against a sentence: a fitted text model says what the
 words ask for (model.py), the registry's features say what the sentence and the focus can give
-each tool (features.py), and fitted weights combine them (weights.json, made by fit.py). The
+each tool (features.py), and fitted weights combine them (weights.json, made by evals/fit.py). The
 scores become probabilities over the tools and "no tool at all"."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tools.registry import Registry, ToolSpec
 from tools.voice import training_utterances
 
 from . import cues
-from .features import NAMES, Sentence, features
+from .features import Sentence, features
 from .lexicon import Lexicon
 from .lexicon import build as build_lexicon
 from .model import NONE, TextModel, load_or_fit
@@ -97,8 +97,8 @@ class Ranker:
         specs: list[ToolSpec],
         focus: dict[str, Any] | None = None,
         recent: ToolSpec | None = None,
-    ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-        """The text margins, and every tool's features with its margin under "text"."""
+    ) -> dict[str, dict[str, float]]:
+        """Every tool's features, its text margin under "text", and "no tool"'s row."""
         margins = self.margins(slots.text)
         rules = rule_scores(slots, self.lexicon, specs, focus, recent)
         floor = min(margins.values())
@@ -110,7 +110,7 @@ class Ranker:
             row["rules"] = rules.get(spec.name, 0.0)
             rows[spec.name] = row
         rows[NONE] = {TEXT: margins.get(NONE, floor), "nothing": 1.0}
-        return margins, rows
+        return rows
 
     def rank(
         self,
@@ -120,7 +120,7 @@ class Ranker:
         recent: ToolSpec | None = None,
     ) -> list[Ranked]:
         """Every tool (and NONE) with its probability, best first."""
-        _, rows = self.table(slots, specs, focus, recent)
+        rows = self.table(slots, specs, focus, recent)
         w = self.weights
         scores = {
             name: sum(w.get(k, 0.0) * v for k, v in row.items()) for name, row in rows.items()
@@ -132,4 +132,4 @@ class Ranker:
         return ranked
 
 
-__all__ = ["NAMES", "NONE", "Ranked", "Ranker", "corpus", "weights"]
+__all__ = ["NONE", "Ranked", "Ranker", "corpus", "weights"]
