@@ -9,8 +9,6 @@ promoter's codes and lock them out."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import math
 import secrets
 from datetime import datetime, timedelta
@@ -27,21 +25,17 @@ from .context import ToolContext
 from .messages import queue_message
 from .phrasing import count, listing, phone
 from .registry import HttpRoute, tool
+from .texted_codes import MAX_ATTEMPTS, guessed, sha
 from .voice import Data, Speaks, speaks
 
 CODE_MINUTES = 15
 CODES_PER_WINDOW = 3  # per phone number and requester in CODE_MINUTES
 CODE_RATE = Rate(CODES_PER_WINDOW, CODE_MINUTES * 60)
-MAX_ATTEMPTS = 5  # wrong guesses before a code is void
 SESSION_HOURS = 12
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _phone_hash(phone: str) -> str:
-    return _sha(f"dashboard-phone:{phone}")
+    return sha(f"dashboard-phone:{phone}")
 
 
 class DashboardAccessIn(In):
@@ -143,7 +137,7 @@ async def authorise(ctx: ToolContext, args: DashboardRef) -> Event:
         return event
     if args.session_token:
         session = await ctx.session.scalar(
-            select(DashboardSession).where(DashboardSession.token_hash == _sha(args.session_token))
+            select(DashboardSession).where(DashboardSession.token_hash == sha(args.session_token))
         )
         if (
             session is not None
@@ -287,7 +281,7 @@ async def request_dashboard_code(
         DashboardCode(
             event_id=event.id,
             phone_hash=phone_hash,
-            code_hash=_sha(salt + code) if allowed else None,
+            code_hash=sha(salt + code) if allowed else None,
             salt=salt,
             expires_at=now + timedelta(minutes=CODE_MINUTES),
             created_at=now,
@@ -343,15 +337,14 @@ async def confirm_dashboard_code(
     )
     if row is None or row.code_hash is None:
         return refused
-    if not hmac.compare_digest(row.code_hash, _sha(row.salt + args.code.strip())):
-        row.attempts += 1  # committed: refusals are answers, not errors, so the count sticks
+    if not guessed(row, args.code):
         return refused
     row.used_at = now
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=SESSION_HOURS)
     ctx.session.add(
         DashboardSession(
-            event_id=args.event_id, token_hash=_sha(token), expires_at=expires, created_at=now
+            event_id=args.event_id, token_hash=sha(token), expires_at=expires, created_at=now
         )
     )
     ctx.emit("dashboard.signed_in", {}, event_id=args.event_id)

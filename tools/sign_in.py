@@ -7,8 +7,6 @@ key or removing the staff phone ends it, and a phone moved from admin to staff i
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -23,20 +21,16 @@ from .common import In, Out, Phone
 from .context import Actor, ToolContext
 from .messages import queue_message
 from .registry import tool
+from .texted_codes import MAX_ATTEMPTS, guessed, sha
 
 CODE_MINUTES = 10
 CODES_PER_WINDOW = 3  # per phone number in CODE_MINUTES
-MAX_ATTEMPTS = 5  # wrong guesses before a code is void
 SESSION_HOURS = 12
 TOKEN_PATTERN = r"^[A-Za-z0-9_\-]{20,64}$"
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _phone_hash(phone: str) -> str:
-    return _sha(f"sign-in-phone:{phone}")
+    return sha(f"sign-in-phone:{phone}")
 
 
 class RequestSignInCodeIn(In):
@@ -92,7 +86,7 @@ async def _open(
     await ctx.session.execute(delete(SignInCode).where(SignInCode.expires_at < stale))
     ctx.session.add(
         WebSession(
-            token_hash=_sha(token),
+            token_hash=sha(token),
             name=name[:100],
             role=role,
             api_key_id=api_key_id,
@@ -153,7 +147,7 @@ async def request_sign_in_code(ctx: ToolContext, args: RequestSignInCodeIn) -> R
         SignInCode(
             phone_hash=phone_hash,
             staff_phone_id=staff.id if staff else None,
-            code_hash=_sha(salt + code) if staff else None,
+            code_hash=sha(salt + code) if staff else None,
             salt=salt,
             expires_at=now + timedelta(minutes=CODE_MINUTES),
             created_at=now,
@@ -202,8 +196,7 @@ async def confirm_sign_in_code(ctx: ToolContext, args: ConfirmSignInCodeIn) -> W
     )
     if row is None or row.code_hash is None or row.staff_phone_id is None:
         return refused
-    if not hmac.compare_digest(row.code_hash, _sha(row.salt + args.code.strip())):
-        row.attempts += 1  # committed: refusals are answers, not errors, so the count sticks
+    if not guessed(row, args.code):
         return refused
     row.used_at = now
     staff = await ctx.session.get(StaffPhone, row.staff_phone_id)
@@ -223,7 +216,7 @@ async def close_web_session(ctx: ToolContext, args: CloseWebSessionIn) -> CloseW
     """End a website session (sign out). Closing an unknown or ended session is no error."""
     result = await ctx.session.execute(
         update(WebSession)
-        .where(WebSession.token_hash == _sha(args.session_token), WebSession.revoked_at.is_(None))
+        .where(WebSession.token_hash == sha(args.session_token), WebSession.revoked_at.is_(None))
         .values(revoked_at=ctx.now())
     )
     return CloseWebSessionOut(closed=bool(getattr(result, "rowcount", 0)))
@@ -248,7 +241,7 @@ async def resolve_session(db: Database, token: str, now: datetime) -> Actor | No
                 .outerjoin(ApiKey, ApiKey.id == WebSession.api_key_id)
                 .outerjoin(StaffPhone, StaffPhone.id == WebSession.staff_phone_id)
                 .where(
-                    WebSession.token_hash == _sha(token),
+                    WebSession.token_hash == sha(token),
                     WebSession.revoked_at.is_(None),
                     WebSession.expires_at > now,
                 )
